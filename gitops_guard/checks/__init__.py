@@ -1,0 +1,17 @@
+"""The checks, as an explicit registry: name → check.  Grep-able, no discovery magic."""
+
+from __future__ import annotations
+
+from gitops_guard.checks.base import Check
+from gitops_guard.checks.schema_check import SchemaCheck
+from gitops_guard.checks.yaml_check import YamlCheck
+from gitops_guard.rules import Rule
+
+CHECKS: dict[str, Check] = {
+    "yaml": YamlCheck(),
+    "schema": SchemaCheck(),
+}
+
+
+def all_rules() -> list[Rule]:
+    return sorted((r for c in CHECKS.values() for r in c.rules), key=lambda r: r.id)

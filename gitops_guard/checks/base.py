@@ -1,0 +1,76 @@
+"""What every check receives and the helpers that turn positions into findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from gitops_guard.findings import Finding, ObjectRef, Outcome
+from gitops_guard.resources import Resource
+from gitops_guard.rules import Rule
+from gitops_guard.source.load import SourceFile
+from gitops_guard.source.yamldoc import Document
+
+
+@dataclass(frozen=True)
+class Settings:
+    kubernetes_version: tuple[int, int]
+    schema_engine: str = "builtin"
+    schema_locations: tuple[str, ...] = ()
+    cache_dir: Path | None = None
+    cwd: Path = field(default_factory=Path.cwd)
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    files: Sequence[SourceFile]
+    resources: Sequence[Resource]
+    settings: Settings
+    # Rule IDs this run reports; a check may skip work for rules not in it.
+    active: frozenset[str]
+
+
+class Check(Protocol):
+    name: str
+    rules: tuple[Rule, ...]
+
+    def run(self, ctx: CheckContext) -> Iterable[Finding]: ...
+
+
+def at_document(
+    rule: Rule,
+    doc: Document,
+    message: str,
+    *,
+    path: Sequence[str | int] = (),
+    key: bool = False,
+    obj: ObjectRef | None = None,
+    outcome: Outcome = Outcome.VIOLATION,
+    fingerprint_key: str = "",
+) -> Finding:
+    line, column = doc.locate(path, key=key)
+    return Finding(
+        rule=rule.id,
+        severity=rule.severity,
+        path=doc.path,
+        line=line,
+        column=column,
+        message=message,
+        object=obj,
+        outcome=outcome,
+        fingerprint_key=fingerprint_key,
+    )
+
+
+def at_file(
+    rule: Rule,
+    path: str,
+    message: str,
+    *,
+    line: int | None = None,
+    column: int | None = None,
+    outcome: Outcome = Outcome.VIOLATION,
+) -> Finding:
+    return Finding(rule.id, rule.severity, path, line, column, message, None, outcome)

@@ -1,0 +1,258 @@
+"""Kubernetes and CRD schema validation: one check, three rules.
+
+Either engine (built-in jsonschema-rs or the kubeconform binary) validates the
+same objects against the same schemas; CEL rules and deprecated apiVersions
+are ours in both cases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from gitops_guard.checks.base import CheckContext, at_document, at_file
+from gitops_guard.errors import ConfigError, ToolError
+from gitops_guard.findings import Finding, Outcome, Severity
+from gitops_guard.resources import Resource
+from gitops_guard.rules import Rule
+from gitops_guard.schema.registry import RepoCrd, SchemaHit, SchemaRegistry
+from gitops_guard.schema.violations import Violation
+
+VIOLATION = Rule(
+    "schema/violation",
+    Severity.ERROR,
+    "An object that breaks its schema (built-in kinds, shipped CRDs, CRDs in the repo, CEL rules).",
+    """
+    Strict: unknown fields are errors, with a "did you mean" hint. CRDs defined in
+    the repository are used for their custom resources, and their
+    `x-kubernetes-validations` CEL rules are evaluated. SOPS metadata is removed
+    first, as Flux decrypts before applying.
+
+    FAIL:
+        apiVersion: apps/v1
+        kind: Deployment
+        spec:
+          replica: 3          # spec.replica: unknown field (did you mean replicas?)
+
+    PASS:
+        apiVersion: apps/v1
+        kind: Deployment
+        spec:
+          replicas: 3
+    """,
+)
+MISSING = Rule(
+    "schema/missing",
+    Severity.WARNING,
+    "No schema found for an object's apiVersion/kind (could not check; not a pass).",
+    """
+    Add the CRD to the repository, or point `--schema-location` (or
+    `schema-locations:` in the config) at a directory or kubeconform-style template.
+
+    FAIL:
+        apiVersion: example.com/v1
+        kind: Widget          # no CRD in the repo, none shipped
+    """,
+)
+DEPRECATED = Rule(
+    "schema/deprecated-api",
+    Severity.WARNING,
+    "An apiVersion deprecated or removed in the target Kubernetes version, with its replacement.",
+    """
+    Removed apiVersions are errors (the API server rejects them); deprecated ones
+    are warnings. Also covers GitOps CRD versions the current controllers no
+    longer serve (Flux v1beta*, External Secrets v1beta1).
+
+    FAIL (Kubernetes 1.22+):
+        apiVersion: extensions/v1beta1
+        kind: Ingress
+
+    PASS:
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+    """,
+)
+NOT_RUN = Rule(
+    "check/not-run",
+    Severity.ERROR,
+    "A check that could not run (a tool missing or failing): reported, never taken as a pass.",
+    """
+    FAIL:
+        gitops-guard check --schema-engine kubeconform    # but kubeconform is not installed
+    """,
+)
+
+_CRD_API = "apiextensions.k8s.io/v1"
+
+
+class SchemaCheck:
+    name = "schema"
+    rules = (VIOLATION, MISSING, DEPRECATED, NOT_RUN)
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        settings = ctx.settings
+        repo_crds, crd_findings = _repo_crds(ctx.resources)
+        yield from crd_findings
+        registry = SchemaRegistry(
+            settings.kubernetes_version,
+            locations=settings.schema_locations,
+            repo_crds=repo_crds,
+            cache_dir=settings.cache_dir,
+        )
+        queue: list[tuple[Resource, dict[str, Any], SchemaHit]] = []
+        for res in ctx.resources:
+            body = _without_sops(res.body)
+            yield from _deprecation(res, settings.kubernetes_version)
+            hit = registry.lookup(res.api_version, res.kind)
+            if hit is None:
+                if not _removed(res, settings.kubernetes_version):
+                    yield at_document(
+                        MISSING,
+                        res.document,
+                        f"no schema for {res.api_version} {res.kind}: not validated",
+                        path=("kind",),
+                        obj=res.ref,
+                        outcome=Outcome.NOT_CHECKED,
+                    )
+                continue
+            queue.append((res, body, hit))
+        try:
+            results = _run_engine(settings.schema_engine, queue, settings.cache_dir)
+        except ToolError as exc:
+            yield at_file(NOT_RUN, ".", f"schema check could not run: {exc}", outcome=Outcome.NOT_CHECKED)
+            return
+        cel_cache: dict[str, bool] = {}
+        for (res, body, hit), found in zip(queue, results, strict=True):
+            for violation in found:
+                if _templated(body, violation.path):
+                    continue
+                yield _violation(res, violation)
+            yield from _cel(res, body, hit, cel_cache)
+
+
+def _run_engine(
+    engine: str, queue: Sequence[tuple[Resource, dict[str, Any], SchemaHit]], cache_dir: Path | None
+) -> list[list[Violation]]:
+    if engine == "kubeconform":
+        from gitops_guard.schema.engine_kubeconform import KubeconformEngine, find_binary
+
+        binary = find_binary(cache_dir / "bin" if cache_dir else None)
+        if binary is None:
+            raise ToolError("kubeconform binary not found on PATH (install it with scripts/install-tools)")
+        return KubeconformEngine(binary).validate_batch([(body, hit) for _, body, hit in queue])
+    if engine != "builtin":
+        raise ConfigError(f"unknown schema engine {engine!r}: use builtin or kubeconform")
+    from gitops_guard.schema.engine_builtin import BuiltinEngine
+
+    builtin = BuiltinEngine()
+    return [builtin.validate(body, hit) for _, body, hit in queue]
+
+
+def _violation(res: Resource, violation: Violation) -> Finding:
+    return at_document(
+        VIOLATION, res.document, violation.message, path=violation.path, key=violation.at_key, obj=res.ref
+    )
+
+
+def _cel(res: Resource, body: dict[str, Any], hit: SchemaHit, cache: dict[str, bool]) -> Iterator[Finding]:
+    from gitops_guard.schema import cel
+
+    has = cache.get(hit.key)
+    if has is None:
+        has = cache[hit.key] = cel.has_validations(hit.schema)
+    if not has:
+        return
+    for result in cel.evaluate(hit.schema, body):
+        if isinstance(result, cel.CelViolation):
+            yield _violation(res, Violation(result.path, f"{_dotted(result.path)}: {result.message}"))
+        else:
+            yield at_document(
+                MISSING,
+                res.document,
+                f"{_dotted(result.path)}: validation rule could not be evaluated ({result.reason}): {result.rule}",
+                path=result.path,
+                obj=res.ref,
+                outcome=Outcome.NOT_CHECKED,
+            )
+
+
+def _dotted(path: Sequence[str | int]) -> str:
+    from gitops_guard.schema.violations import dotted
+
+    return dotted(path)
+
+
+def _deprecation(res: Resource, version: tuple[int, int]) -> Iterator[Finding]:
+    from gitops_guard.schema import deprecations
+
+    dep = deprecations.lookup(res.api_version, res.kind, version)
+    if dep is None:
+        return
+    finding = at_document(
+        DEPRECATED, res.document, deprecations.message(dep, version), path=("apiVersion",), obj=res.ref
+    )
+    removed = dep.removed_in is None and dep.deprecated_in is None or (
+        dep.removed_in is not None and version >= dep.removed_in
+    )
+    if removed:
+        finding = _with_severity(finding, Severity.ERROR)
+    yield finding
+
+
+def _removed(res: Resource, version: tuple[int, int]) -> bool:
+    from gitops_guard.schema import deprecations
+
+    dep = deprecations.lookup(res.api_version, res.kind, version)
+    if dep is None:
+        return False
+    return (dep.removed_in is None and dep.deprecated_in is None) or (
+        dep.removed_in is not None and version >= dep.removed_in
+    )
+
+
+def _with_severity(finding: Finding, severity: Severity) -> Finding:
+    from dataclasses import replace
+
+    return replace(finding, severity=severity)
+
+
+def _repo_crds(resources: Sequence[Resource]) -> tuple[list[RepoCrd], list[Finding]]:
+    crds: list[RepoCrd] = []
+    findings: list[Finding] = []
+    candidates = [r for r in resources if r.kind == "CustomResourceDefinition" and r.api_version == _CRD_API]
+    if not candidates:
+        return crds, findings
+    from gitops_guard.schema.crd import CrdError, crd_to_schemas
+
+    for res in candidates:
+        try:
+            converted = crd_to_schemas(res.body)
+        except CrdError as exc:
+            findings.append(
+                at_document(VIOLATION, res.document, f"CRD cannot be used as a schema: {exc}", obj=res.ref)
+            )
+            continue
+        for s in converted:
+            if s.served:
+                crds.append(RepoCrd(s.group, s.kind, s.version, s.schema, res.path))
+    return crds, findings
+
+
+def _without_sops(body: dict[str, Any]) -> dict[str, Any]:
+    if "sops" in body and isinstance(body["sops"], dict):
+        return {k: v for k, v in body.items() if k != "sops"}
+    return body
+
+
+def _templated(body: Any, path: Sequence[str | int]) -> bool:
+    """Flux post-build substitution (``${VAR}``) and templated values are not validated."""
+    node = body
+    for step in path:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return False
+        if isinstance(node, str):
+            break
+    return isinstance(node, str) and ("${" in node or "{{" in node)

@@ -1,0 +1,153 @@
+"""The command line: thin over the library; ``main`` is the one place that maps
+exceptions to exit codes (0 clean, 1 findings, 2 usage/config, 3 internal)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from gitops_guard import __version__
+from gitops_guard.errors import ConfigError, ExitCode, GuardError, exit_code_for
+
+FORMATS = ("text", "json", "sarif", "github", "markdown", "junit")
+
+
+class _Exit(Exception):
+    def __init__(self, code: ExitCode) -> None:
+        self.code = code
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="gitops-guard")
+def cli() -> None:
+    """Guard GitOps repositories (Argo CD and Flux): check, diff, sync."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Report format (default: github under GitHub Actions, else text).")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to FILE.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file (default: .gitops-guard.yaml found upward).")
+@click.option("--kubernetes-version", help="Kubernetes minor version of the schemas, e.g. 1.31.")
+@click.option("--schema-engine", type=click.Choice(["builtin", "kubeconform"]))
+@click.option("--schema-location", multiple=True, help="Directory or kubeconform-style template; repeatable.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "never"]))
+@click.option("--select", multiple=True, help="Only these rules or families; repeatable.")
+@click.option("--ignore", multiple=True, help="Skip these rules or families; repeatable.")
+@click.option("--baseline", type=click.Path(dir_okay=False), help="Findings recorded here do not fail the run.")
+@click.option("--base", help="PR mode: also compare the change against REV.")
+def check(
+    paths: tuple[str, ...],
+    fmt: str | None,
+    output: str | None,
+    config_path: str | None,
+    kubernetes_version: str | None,
+    schema_engine: str | None,
+    schema_location: tuple[str, ...],
+    fail_on: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    baseline: str | None,
+    base: str | None,
+) -> None:
+    """Validate files or directories (default: the current directory)."""
+    from gitops_guard.config import find_config, load_config
+    from gitops_guard.pipeline import CheckOptions, fails, run_check
+    from gitops_guard.report.formats import render
+
+    cwd = Path.cwd()
+    config = load_config(Path(config_path) if config_path else find_config(cwd))
+    if base is not None:
+        raise ConfigError("--base (PR mode) is not available in this version yet")
+    opts = CheckOptions(
+        paths=paths or (".",),
+        config=config,
+        select=select,
+        ignore=ignore,
+        kubernetes_version=kubernetes_version,
+        schema_engine=schema_engine,
+        schema_locations=schema_location,
+        baseline=Path(baseline) if baseline else None,
+    )
+    report = run_check(opts, cwd)
+    fmt = fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
+    color = fmt == "text" and output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    text = render(report, fmt, color=color)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+    raise _Exit(ExitCode.FINDINGS if fails(report, fail_on or config.fail_on or "error") else ExitCode.OK)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text")
+def rules(fmt: str) -> None:
+    """Print the rule catalogue (from the rules' own documentation)."""
+    from gitops_guard.checks import all_rules
+    from gitops_guard.rules_doc import catalogue
+
+    click.echo(catalogue(all_rules(), markdown=fmt == "markdown"), nl=False)
+
+
+@cli.command("baseline")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--output", "-o", default=".gitops-guard-baseline.json", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--config", "config_path", type=click.Path(dir_okay=False))
+def baseline_cmd(paths: tuple[str, ...], output: str, config_path: str | None) -> None:
+    """Record the current findings so that only new ones fail later runs."""
+    from gitops_guard import baseline
+    from gitops_guard.config import find_config, load_config
+    from gitops_guard.pipeline import CheckOptions, run_check
+
+    cwd = Path.cwd()
+    config = load_config(Path(config_path) if config_path else find_config(cwd))
+    report = run_check(CheckOptions(paths=paths or (".",), config=config), cwd)
+    count = baseline.write(Path(output), report.findings)
+    click.echo(f"wrote {count} findings to {output}", err=True)
+
+
+@cli.group()
+def schemas() -> None:
+    """Work with the schemas shipped with gitops-guard."""
+
+
+@schemas.command("export")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--kubernetes-version", help="Kubernetes minor version, e.g. 1.31 (default: newest shipped).")
+def schemas_export(directory: str, kubernetes_version: str | None) -> None:
+    """Write standalone schemas for kubeconform (`-schema-location DIR/...`)."""
+    from gitops_guard.schema.export import export
+
+    count = export(Path(directory), kubernetes_version)
+    click.echo(f"wrote {count} schemas to {directory}", err=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="gitops-guard", standalone_mode=False)
+    except _Exit as done:
+        return int(done.code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return int(ExitCode.USAGE)
+    except click.ClickException as exc:
+        exc.show()
+        return int(ExitCode.USAGE)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except GuardError as exc:
+        click.echo(f"gitops-guard: error: {exc}", err=True)
+        return int(exit_code_for(exc))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # the last resort: a clear line, never a traceback
+        if os.environ.get("GITOPS_GUARD_DEBUG"):
+            raise
+        click.echo(f"gitops-guard: internal error: {type(exc).__name__}: {exc}", err=True)
+        return int(ExitCode.INTERNAL)
+    return int(ExitCode.OK)

@@ -1,0 +1,90 @@
+"""The one value type every check produces and every renderer consumes."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass, field
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "info": 1}[self.value]
+
+
+class Outcome(str, enum.Enum):
+    """Tells "checked and violates" apart from "could not check".
+
+    A missing schema or a tool that could not run is never a pass: it is a
+    finding whose outcome is ``NOT_CHECKED``.
+    """
+
+    VIOLATION = "violation"
+    NOT_CHECKED = "not-checked"
+
+
+@dataclass(frozen=True, order=True)
+class ObjectRef:
+    """Identity of a Kubernetes object, orderable so reports sort stably."""
+
+    api_version: str
+    kind: str
+    namespace: str | None
+    name: str | None
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rpartition("/")[0] if "/" in self.api_version else ""
+
+    def to_json(self) -> dict[str, str | None]:
+        return {
+            "apiVersion": self.api_version,
+            "kind": self.kind,
+            "namespace": self.namespace,
+            "name": self.name,
+        }
+
+    def __str__(self) -> str:
+        ns = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind}/{ns}{self.name or '?'}"
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: Severity
+    path: str
+    line: int | None
+    column: int | None
+    message: str
+    object: ObjectRef | None = None
+    outcome: Outcome = Outcome.VIOLATION
+    # Stable identity for baselines: never includes the line number.  Checks
+    # that know better (secrets hash the secret) pass their own key.
+    fingerprint_key: str = field(default="", compare=False)
+
+    @property
+    def fingerprint(self) -> str:
+        parts = [self.rule, self.path, str(self.object or ""), self.fingerprint_key or self.message]
+        return "sha256:" + hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.path, self.line or 0, self.column or 0, self.rule, self.message)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "rule": self.rule,
+            "severity": self.severity.value,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+            "object": self.object.to_json() if self.object else None,
+            "outcome": self.outcome.value,
+            "fingerprint": self.fingerprint,
+        }

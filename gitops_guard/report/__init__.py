@@ -1,0 +1,1 @@
+"""Report model and the registry of output formats."""

@@ -1,0 +1,96 @@
+"""Kubernetes objects found in parsed documents."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from gitops_guard.findings import ObjectRef
+from gitops_guard.source.classify import FileKind
+from gitops_guard.source.load import SourceFile
+from gitops_guard.source.yamldoc import Document
+
+# Only these file kinds hold objects that are applied to a cluster as they are.
+_OBJECT_FILES = frozenset({FileKind.MANIFEST})
+
+
+@dataclass(frozen=True)
+class Resource:
+    ref: ObjectRef
+    body: dict[str, Any]
+    document: Document
+
+    @property
+    def api_version(self) -> str:
+        return self.ref.api_version
+
+    @property
+    def kind(self) -> str:
+        return self.ref.kind
+
+    @property
+    def group(self) -> str:
+        return self.ref.group
+
+    @property
+    def version(self) -> str:
+        return self.api_version.rpartition("/")[2]
+
+    @property
+    def path(self) -> str:
+        return self.document.path
+
+
+def is_object(data: Any) -> bool:
+    """A document is a Kubernetes object when it names both apiVersion and kind."""
+    return (
+        isinstance(data, dict)
+        and isinstance(data.get("apiVersion"), str)
+        and isinstance(data.get("kind"), str)
+        and bool(data["apiVersion"])
+        and bool(data["kind"])
+    )
+
+
+def object_ref(data: dict[str, Any]) -> ObjectRef:
+    meta = data.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    name = meta.get("name")
+    namespace = meta.get("namespace")
+    return ObjectRef(
+        data["apiVersion"],
+        data["kind"],
+        namespace if isinstance(namespace, str) else None,
+        name if isinstance(name, str) else (meta.get("generateName") or None),
+    )
+
+
+def from_files(files: Iterable[SourceFile]) -> Iterator[Resource]:
+    for sf in files:
+        if sf.kind not in _OBJECT_FILES:
+            continue
+        for doc in sf.documents:
+            data = doc.data
+            if is_object(data):
+                yield Resource(object_ref(data), data, doc)
+            elif isinstance(data, dict) and data.get("kind") == "List" and isinstance(data.get("items"), list):
+                # v1 List: its items are applied as objects of their own.
+                for i, item in enumerate(data["items"]):
+                    if is_object(item):
+                        sub = Document(doc.path, doc.index, item, _child(doc, ("items", i)))
+                        yield Resource(object_ref(item), item, sub)
+
+
+def _child(doc: Document, path: tuple[str | int, ...]) -> Any:
+    import yaml
+
+    node = doc.root
+    for step in path:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if getattr(k, "value", None) == step), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+            node = node.value[step]
+        else:
+            return None
+    return node

@@ -1,0 +1,120 @@
+"""Kubernetes' own schemas, offline, from the data the ``kubernetes-validate`` package ships.
+
+Only its JSON files are used (importing the package would pull in ``jsonschema``,
+~170 ms). Its per-kind files ``$ref`` one shared ``_definitions.json``; we bundle
+each kind into a standalone schema with only the definitions it reaches, which is
+what both our validator and kubeconform want.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from gitops_guard.errors import ConfigError
+
+_DIR_RE = re.compile(r"^v(\d+)\.(\d+)\.\d+-local-strict$")
+_REF_PREFIX = "/api/_definitions.json#/$defs/"
+
+
+def schema_root() -> Path:
+    spec = importlib.util.find_spec("kubernetes_validate")
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError("the kubernetes-validate package (built-in Kubernetes schemas) is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "kubernetes-json-schema"
+
+
+def available_versions() -> list[tuple[int, int]]:
+    versions = []
+    for entry in schema_root().iterdir():
+        m = _DIR_RE.match(entry.name)
+        if m:
+            versions.append((int(m.group(1)), int(m.group(2))))
+    return sorted(versions)
+
+
+def parse_version(text: str) -> tuple[int, int]:
+    m = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.\d+)?", text.strip())
+    if not m:
+        raise ConfigError(f"invalid Kubernetes version {text!r}: expected MAJOR.MINOR, e.g. 1.31")
+    return int(m.group(1)), int(m.group(2))
+
+
+def kind_suffix(group: str, version: str) -> str:
+    """kubeconform's ``KindSuffix``: ``-{first group label}-{version}``, or ``-{version}`` for core."""
+    first = group.split(".", 1)[0]
+    return f"-{first}-{version}" if group else f"-{version}"
+
+
+class BuiltinSchemas:
+    """Schemas of one Kubernetes minor version; bundles each kind once per instance."""
+
+    def __init__(self, version: tuple[int, int]) -> None:
+        versions = available_versions()
+        if version not in versions:
+            shipped = ", ".join(f"{a}.{b}" for a, b in versions)
+            raise ConfigError(
+                f"no built-in schemas for Kubernetes {version[0]}.{version[1]}; shipped: {shipped}"
+            )
+        self.version = version
+        self.directory = schema_root() / f"v{version[0]}.{version[1]}.0-local-strict"
+        self._defs: dict[str, Any] | None = None
+        self._cache: dict[str, dict[str, Any] | None] = {}
+
+    def filename(self, group: str, version: str, kind: str) -> str:
+        return f"{kind.lower()}{kind_suffix(group, version)}.json"
+
+    def get(self, group: str, version: str, kind: str) -> dict[str, Any] | None:
+        name = self.filename(group, version, kind)
+        if name not in self._cache:
+            self._cache[name] = self._load(name, f"{group}/{version}" if group else version, kind)
+        return self._cache[name]
+
+    def kinds(self) -> list[str]:
+        return sorted(p.name for p in self.directory.glob("*.json") if not p.name.startswith("_"))
+
+    def _load(self, name: str, api_version: str, kind: str) -> dict[str, Any] | None:
+        try:
+            raw = (self.directory / name).read_text(encoding="utf-8")
+        except OSError:
+            return None
+        schema = json.loads(raw)
+        # The file name only carries the first label of the group: make sure the
+        # schema really is for this apiVersion and kind before using it.
+        props = schema.get("properties", {})
+        if api_version not in props.get("apiVersion", {}).get("enum", [api_version]):
+            return None
+        if kind not in props.get("kind", {}).get("enum", [kind]):
+            return None
+        return self._bundle(schema)
+
+    def bundle_file(self, name: str) -> dict[str, Any]:
+        return self._bundle(json.loads((self.directory / name).read_text(encoding="utf-8")))
+
+    def _bundle(self, schema: dict[str, Any]) -> dict[str, Any]:
+        if self._defs is None:
+            self._defs = json.loads((self.directory / "_definitions.json").read_text(encoding="utf-8"))[
+                "$defs"
+            ]
+        defs = self._defs
+        reached: dict[str, Any] = {}
+        todo: list[Any] = [schema]
+        while todo:
+            node = todo.pop()
+            if isinstance(node, dict):
+                ref = node.get("$ref")
+                if isinstance(ref, str) and ref.startswith(_REF_PREFIX):
+                    target = ref[len(_REF_PREFIX) :]
+                    if target not in reached and target in defs:
+                        reached[target] = defs[target]
+                        todo.append(defs[target])
+                todo.extend(v for k, v in node.items() if k != "$ref")
+            elif isinstance(node, list):
+                todo.extend(node)
+        text = json.dumps({**schema, "$defs": reached}).replace(_REF_PREFIX, "#/$defs/")
+        bundled: dict[str, Any] = json.loads(text)
+        bundled["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        return bundled

@@ -1,0 +1,587 @@
+"""CRD ``x-kubernetes-validations`` rules, evaluated offline as the API server does on create.
+
+The schema and the object are walked together; at every node that carries rules,
+each rule runs with ``self`` bound to the (defaulted) value found there. A rule
+that cannot be checked faithfully is reported as :class:`CelUnsupported`, never
+as a pass and never as a violation.
+
+Library: ``common-expression-language`` (module ``cel``, Rust), chosen by
+measurement against ``cel-python`` (``celpy``) on the 51 rules (32 distinct) of
+the CRDs in the corpus, evaluated 270 times on the 839 corpus objects of those
+kinds (2-core machine, medians):
+
+=========================================  ==========  ==========
+                                           cel         celpy
+=========================================  ==========  ==========
+import (celpy: + ``Environment()``)         92 ms       115 ms
+compile, per rule                           23 us       224 us
+evaluate, per rule                          15 us       295 us
+corpus rules compiled                       32/32       32/32
+corpus evaluations, verdicts                270 pass    270 pass
+44 Kubernetes-style probe rules, same
+verdict as the API server                   42          30
+=========================================  ==========  ==========
+
+celpy lacks heterogeneous numeric equality (``1 == 1.0`` is an error, true in
+Kubernetes) and every string/list extension Kubernetes enables (``lowerAscii``,
+``split``, ``join``, ``sum``...); ``cel`` ships those in ``cel.stdlib``. Most of
+``cel``'s import time is its bundled command-line dependencies, paid only when a
+rule is evaluated (the import is lazy). Two deviations of ``cel`` from cel-go are
+guarded below: ``size()`` of a string counts UTF-8 bytes rather than code points,
+and a Python int beyond int64 silently becomes a double.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import functools
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+Path: TypeAlias = tuple[str | int, ...]
+
+_RULES_KEY = "x-kubernetes-validations"
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+_MAX_REF_DEPTH = 32
+
+
+@dataclass(frozen=True)
+class CelViolation:
+    """A rule that evaluated to false (or to an error the API server would reject on)."""
+
+    path: Path
+    message: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class CelUnsupported:
+    """A rule that could not be checked here: not a pass, not a violation."""
+
+    path: Path
+    rule: str
+    reason: str
+
+
+CelResult: TypeAlias = CelViolation | CelUnsupported
+
+
+def has_validations(schema: Mapping[str, Any]) -> bool:
+    """Whether any node of ``schema`` (``$defs`` included) carries CEL rules."""
+    stack: list[Any] = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Mapping):
+            if node.get(_RULES_KEY):
+                return True
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
+def evaluate(schema: Mapping[str, Any], instance: Any) -> list[CelResult]:
+    """Every failed or uncheckable rule of ``schema`` on ``instance``, parents before children."""
+    walker = _Walker(schema)
+    try:
+        walker.visit(schema, instance, ())
+    except RecursionError:
+        walker.results.append(CelUnsupported((), "", "schema or object nested too deeply to walk"))
+    seen: set[CelResult] = set()
+    unique: list[CelResult] = []
+    for result in walker.results:
+        if result not in seen:  # a rule reached through two allOf branches reports once
+            seen.add(result)
+            unique.append(result)
+    return unique
+
+
+# --------------------------------------------------------------------------- schema view
+
+
+@dataclass
+class _View:
+    """What the walk needs of one schema node, its ``$ref`` and matching junctor branches merged."""
+
+    rules: list[Any] = field(default_factory=list)
+    properties: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    additional: Mapping[str, Any] | None = None
+    items: Mapping[str, Any] | None = None
+    types: tuple[str, ...] = ()
+    format: str | None = None
+
+
+class _Walker:
+    def __init__(self, root: Mapping[str, Any]) -> None:
+        self._root = root
+        self.results: list[CelResult] = []
+        self._context: Any = None
+
+    # -- schema resolution -------------------------------------------------
+
+    def _resolve(self, node: Any) -> Mapping[str, Any]:
+        """``node`` with a local ``$ref`` followed; sibling keywords still apply, as in 2020-12."""
+        if not isinstance(node, Mapping):
+            return {}
+        current: Mapping[str, Any] = node
+        for _ in range(_MAX_REF_DEPTH):
+            ref = current.get("$ref")
+            if not isinstance(ref, str):
+                break
+            target = _pointer(self._root, ref)
+            siblings = {key: value for key, value in current.items() if key != "$ref"}
+            rules = [*_rule_list(target), *_rule_list(siblings)]
+            current = {**target, **siblings}
+            if rules:
+                current = {**current, _RULES_KEY: rules}
+        return current
+
+    def _facets(self, node: Any, value: Any, depth: int = 0) -> Iterator[Mapping[str, Any]]:
+        """The node and, recursively, those of its allOf/anyOf/oneOf branches whose type fits ``value``.
+
+        The converter may wrap a node in a junctor (a nullable ``$ref``, say); its
+        rules must still be found.
+        """
+        resolved = self._resolve(node)
+        yield resolved
+        if depth >= _MAX_REF_DEPTH:
+            return
+        for junctor in ("allOf", "anyOf", "oneOf"):
+            branches = resolved.get(junctor)
+            if not isinstance(branches, list):
+                continue
+            for branch in branches:
+                if _type_allows(self._resolve(branch).get("type"), value):
+                    yield from self._facets(branch, value, depth + 1)
+
+    def view(self, node: Any, value: Any) -> _View:
+        view = _View()
+        for facet in self._facets(node, value):
+            view.rules.extend(_rule_list(facet))
+            properties = facet.get("properties")
+            if isinstance(properties, Mapping):
+                for name, sub in properties.items():
+                    view.properties.setdefault(str(name), sub)
+            additional = facet.get("additionalProperties")
+            if view.additional is None and isinstance(additional, Mapping):
+                view.additional = additional
+            items = facet.get("items")
+            if view.items is None and isinstance(items, Mapping):
+                view.items = items
+            declared = facet.get("type")
+            if not view.types and declared is not None:
+                view.types = tuple(declared) if isinstance(declared, list) else (str(declared),)
+            fmt = facet.get("format")
+            if view.format is None and isinstance(fmt, str):
+                view.format = fmt
+        return view
+
+    # -- the walk ------------------------------------------------------------
+
+    def visit(self, node: Any, value: Any, path: Path) -> Any:
+        """Evaluate the rules at and below ``path``; return the value with schema defaults applied.
+
+        The API server defaults an object before validating it, so a rule reading a
+        defaulted field that the manifest leaves out must see the default.
+        """
+        view = self.view(node, value)
+        own: list[CelResult] = []
+        children_start = len(self.results)
+        if isinstance(value, Mapping):
+            value = self._visit_object(view, value, path)
+        elif isinstance(value, list) and view.items is not None:
+            value = [self.visit(view.items, item, (*path, index)) for index, item in enumerate(value)]
+        if view.rules and value is not None:
+            own = self._run_rules(view, value, path)
+        # Parents report before their children, as a reader scans a manifest.
+        self.results[children_start:children_start] = own
+        return value
+
+    def _visit_object(self, view: _View, value: Mapping[str, Any], path: Path) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, child in value.items():
+            sub = view.properties.get(str(key), view.additional)
+            out[key] = child if sub is None else self.visit(sub, child, (*path, str(key)))
+        for name, sub in view.properties.items():
+            if name in out:
+                continue
+            default = self._resolve(sub).get("default")
+            if default is not None:
+                out[name] = self.visit(sub, default, (*path, name))
+        return out
+
+    # -- rules ---------------------------------------------------------------
+
+    def _run_rules(self, view: _View, value: Any, path: Path) -> list[CelResult]:
+        try:
+            converted: Any = self._to_cel(view, value)
+            unconvertible = ""
+        except _Unconvertible as exc:
+            converted, unconvertible = None, str(exc)
+        results: list[CelResult] = []
+        non_ascii: bool | None = None
+        for entry in view.rules:
+            if not isinstance(entry, Mapping) or not isinstance(entry.get("rule"), str):
+                results.append(CelUnsupported(path, str(entry), "malformed x-kubernetes-validations entry"))
+                continue
+            rule: str = entry["rule"]
+            compiled = _compile(rule)
+            if compiled.references_old_self and entry.get("optionalOldSelf") is not True:
+                continue  # a transition rule: only checked on update, never on create
+            reason = compiled.error or unconvertible
+            if not reason and compiled.uses_size:
+                if non_ascii is None:
+                    non_ascii = _has_non_ascii(converted)
+                if non_ascii or not rule.isascii():
+                    reason = "size() of non-ASCII text: the CEL library counts bytes, Kubernetes characters"
+            if reason:
+                results.append(CelUnsupported(path, rule, reason))
+                continue
+            result = self._run_one(compiled, entry, converted, path)
+            if result is not None:
+                results.append(result)
+        return results
+
+    def _run_one(
+        self, compiled: _Compiled, entry: Mapping[str, Any], value: Any, path: Path
+    ) -> CelResult | None:
+        rule = compiled.source
+        context = self._bind(value, optional_old_self=entry.get("optionalOldSelf") is True)
+        if context is None:
+            return CelUnsupported(path, rule, "CEL library 'common-expression-language' is not installed")
+        try:
+            verdict = compiled.program.execute(context)
+        except KeyError as exc:
+            # Reading an absent field: the API server rejects the object with this error.
+            key = exc.args[0] if exc.args else ""
+            return CelViolation(path, f"no such key: {key} evaluating rule: {rule}", rule)
+        except (IndexError, ZeroDivisionError, OverflowError) as exc:
+            return CelViolation(path, f"{exc} evaluating rule: {rule}", rule)
+        except Exception as exc:  # the library raises plain Exceptions of several kinds
+            return CelUnsupported(path, rule, f"evaluation error: {_one_line(exc)}")
+        if verdict is True:
+            return None
+        if verdict is not False:
+            return CelUnsupported(path, rule, f"rule evaluated to {type(verdict).__name__}, not a bool")
+        return CelViolation(_with_field_path(path, entry.get("fieldPath")), self._message(entry, rule), rule)
+
+    def _message(self, entry: Mapping[str, Any], rule: str) -> str:
+        """messageExpression's value, else message, else the API server's default."""
+        expression = entry.get("messageExpression")
+        if isinstance(expression, str):
+            compiled = _compile(expression)
+            if not (compiled.error or compiled.references_old_self):
+                try:
+                    text = compiled.program.execute(self._context)
+                except Exception:
+                    text = None
+                # The API server ignores an empty, blank or multi-line result.
+                if isinstance(text, str) and text.strip() and "\n" not in text:
+                    return text
+        message = entry.get("message")
+        if isinstance(message, str) and message.strip():
+            return message
+        return f"failed rule: {rule.strip()}"
+
+    def _to_cel(self, view: _View, value: Any) -> Any:
+        """``value`` as the API server hands it to CEL: declared property names escaped,
+        numbers typed by the schema, formatted strings as timestamps, durations or bytes."""
+        if value is None or isinstance(value, bool):
+            return value
+        if isinstance(value, Mapping):
+            out: dict[str, Any] = {}
+            for key, child in value.items():
+                name = str(key)
+                sub = view.properties.get(name)
+                if sub is not None:
+                    escaped = _escape(name)
+                    if escaped is not None:
+                        out[escaped] = self._to_cel(self.view(sub, child), child)
+                elif view.additional is not None:
+                    out[name] = self._to_cel(self.view(view.additional, child), child)
+                else:
+                    out[name] = self._to_cel(_View(), child)
+            return out
+        if isinstance(value, list):
+            items = view.items
+            return [self._to_cel(self.view(items, item) if items else _View(), item) for item in value]
+        if isinstance(value, int):
+            if not _INT64_MIN <= value <= _INT64_MAX:
+                raise _Unconvertible(f"integer {value} is out of the int64 range")
+            return float(value) if "number" in view.types and "integer" not in view.types else value
+        if isinstance(value, float):
+            return value
+        if isinstance(value, str | dt.date):
+            return _string_to_cel(value, view.format, typed="string" in view.types)
+        raise _Unconvertible(f"a {type(value).__name__} value has no JSON form")
+
+    def _bind(self, value: Any, *, optional_old_self: bool) -> Any:
+        """The evaluation context with ``self`` (and an absent ``oldSelf``) bound, or None without cel."""
+        if self._context is None:
+            functions = _extension_functions()
+            if functions is None:
+                return None
+            import cel
+
+            self._context = cel.Context(None, dict(functions))
+        self._context.add_variable("self", value)
+        if optional_old_self:
+            import cel
+
+            self._context.add_variable("oldSelf", cel.OptionalValue.none())
+        return self._context
+
+
+# --------------------------------------------------------------------------- compilation
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    source: str
+    program: Any = None
+    error: str = ""
+    references_old_self: bool = False
+    uses_size: bool = False
+
+
+# Functions cel-rust implements itself (checked one by one against the installed
+# library); the extension functions of cel.stdlib are added to these.
+_NATIVE_FUNCTIONS = frozenset(
+    {
+        "size", "contains", "startsWith", "endsWith", "matches",
+        "int", "uint", "double", "string", "bytes", "timestamp", "duration", "type", "dyn",
+        "getFullYear", "getMonth", "getDate", "getDayOfMonth", "getDayOfWeek", "getDayOfYear",
+        "getHours", "getMinutes", "getSeconds", "getMilliseconds",
+        "hasValue", "value", "orValue", "or", "of", "none", "ofNonZeroValue",
+    }
+)  # fmt: skip
+
+
+@functools.lru_cache(maxsize=1)
+def _extension_functions() -> Mapping[str, Callable[..., Any]] | None:
+    """cel-go's string, list, set and math extensions as cel.stdlib provides them (None: no cel)."""
+    try:
+        import cel  # noqa: F401
+    except ImportError:
+        return None
+    try:
+        from cel import stdlib
+    except ImportError:  # an older release without the extensions: core CEL only
+        return {}
+    return dict(stdlib.STDLIB_FUNCTIONS)
+
+
+@functools.lru_cache(maxsize=4096)
+def _compile(source: str) -> _Compiled:
+    try:
+        import cel
+    except ImportError:
+        return _Compiled(source, error="CEL library 'common-expression-language' is not installed")
+    try:
+        program = cel.compile(source)
+        functions = set(program.functions())
+        variables = set(program.variables())
+    except Exception as exc:
+        return _Compiled(source, error=f"does not compile: {_one_line(exc)}")
+    extensions = _extension_functions() or {}
+    known = _NATIVE_FUNCTIONS | {name.rpartition(".")[2] for name in extensions}
+    # Operators and macro helpers are listed under internal names such as `_==_` and `@in`.
+    unknown = sorted(f for f in functions if f not in known and f[:1] not in "_@!-" and not f.endswith("_"))
+    if unknown:
+        return _Compiled(source, error=f"unsupported function: {', '.join(unknown)}")
+    return _Compiled(
+        source,
+        program=program,
+        references_old_self="oldSelf" in variables,
+        uses_size="size" in functions,
+    )
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:200] + ("..." if len(text) > 200 else "")
+
+
+# --------------------------------------------------------------------------- values
+
+
+class _Unconvertible(Exception):
+    """The value cannot be given to CEL exactly as the API server would."""
+
+
+# Identifiers CEL reserves: a property with one of these names is `__name__` in a rule.
+_RESERVED = frozenset(
+    {
+        "true", "false", "null", "in", "as", "break", "const", "continue", "else", "for",
+        "function", "if", "import", "let", "loop", "package", "namespace", "return", "var",
+        "void", "while",
+    }
+)  # fmt: skip
+_ESCAPES = {"__": "__underscores__", ".": "__dot__", "-": "__dash__", "/": "__slash__"}
+_ESCAPABLE = re.compile(r"__|[./-]|[^A-Za-z0-9_]")
+
+
+def _escape(name: str) -> str | None:
+    """A property name as a CEL rule spells it, or None if rules cannot reach it."""
+    if not name or name[0].isdigit():
+        return None
+    if name in _RESERVED:
+        return f"__{name}__"
+    unreachable = False
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal unreachable
+        escaped = _ESCAPES.get(match.group(0))
+        if escaped is None:
+            unreachable = True
+            return ""
+        return escaped
+
+    escaped = _ESCAPABLE.sub(replace, name)
+    return None if unreachable else escaped
+
+
+def _string_to_cel(value: str | dt.date, fmt: str | None, *, typed: bool) -> Any:
+    if not typed:
+        fmt = None
+    if isinstance(value, dt.datetime):
+        # YAML read an unquoted timestamp and its spelling is lost: exact only as a timestamp,
+        # and close enough where no schema lets a rule read it as text.
+        if fmt == "date-time":
+            return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        if typed:
+            raise _Unconvertible("an unquoted YAML timestamp in a string field")
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        if fmt in ("date", "date-time"):
+            return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+        return value.isoformat()
+    try:
+        if fmt == "date-time":
+            parsed = dt.datetime.fromisoformat(value)
+            if parsed.tzinfo is None:
+                raise ValueError("no time zone")
+            return parsed
+        if fmt == "date":
+            day = dt.date.fromisoformat(value)
+            return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+        if fmt == "duration":
+            return _go_duration(value)
+        if fmt == "byte":
+            return base64.b64decode(value, validate=True)
+    except (ValueError, binascii.Error) as exc:
+        raise _Unconvertible(f"{value!r} is not a valid {fmt}") from exc
+    return value
+
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+_DURATION_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
+
+
+def _go_duration(text: str) -> dt.timedelta:
+    """A Go duration ("1h30m", "-1.5s", "0"); anything else is refused rather than guessed."""
+    sign, body = (-1, text[1:]) if text.startswith("-") else (1, text.removeprefix("+"))
+    if body == "0":
+        return dt.timedelta(0)
+    position, seconds = 0, 0.0
+    for match in _DURATION_PART.finditer(body):
+        if match.start() != position:
+            break
+        seconds += float(match.group(1)) * _DURATION_SECONDS[match.group(2)]
+        position = match.end()
+    if not body or position != len(body):
+        raise ValueError(f"invalid duration {text!r}")
+    return dt.timedelta(seconds=sign * seconds)
+
+
+def _has_non_ascii(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii():
+                return True
+        elif isinstance(item, Mapping):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+# --------------------------------------------------------------------------- schema helpers
+
+
+def _rule_list(node: Mapping[str, Any]) -> list[Any]:
+    rules = node.get(_RULES_KEY)
+    return list(rules) if isinstance(rules, list) else []
+
+
+def _pointer(root: Mapping[str, Any], ref: str) -> Mapping[str, Any]:
+    """The node a local JSON pointer (``#/$defs/Name``) names; {} if it names nothing."""
+    if not ref.startswith("#"):
+        return {}
+    node: Any = root
+    for raw in ref[1:].split("/")[1:]:
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, Mapping):
+            node = node.get(part)
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return {}
+    return node if isinstance(node, Mapping) else {}
+
+
+def _type_allows(declared: Any, value: Any) -> bool:
+    if declared is None:
+        return True
+    names = declared if isinstance(declared, list) else [declared]
+    return any(_is_type(str(name), value) for name in names)
+
+
+def _is_type(name: str, value: Any) -> bool:
+    if name == "null":
+        return value is None
+    if name == "boolean":
+        return isinstance(value, bool)
+    if name == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if name == "number":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if name == "string":
+        return isinstance(value, str | dt.date)
+    if name == "array":
+        return isinstance(value, list)
+    if name == "object":
+        return isinstance(value, Mapping)
+    return True
+
+
+_FIELD_PATH_PART = re.compile(r"\.([^.\[\]]+)|\['((?:[^'\\]|\\.)*)'\]|\[(\d+)\]")
+
+
+def _with_field_path(path: Path, field_path: Any) -> Path:
+    """``path`` extended by a rule's ``fieldPath`` (``.a.b``, ``['x.y']``); unchanged if unparseable."""
+    if not isinstance(field_path, str) or not field_path:
+        return path
+    parts: list[str | int] = []
+    position = 0
+    for match in _FIELD_PATH_PART.finditer(field_path):
+        if match.start() != position:
+            return path
+        dotted, quoted, index = match.groups()
+        if dotted is not None:
+            parts.append(dotted)
+        elif quoted is not None:
+            parts.append(re.sub(r"\\(.)", r"\1", quoted))
+        else:
+            parts.append(int(index))
+        position = match.end()
+    if position != len(field_path):
+        return path
+    return (*path, *parts)

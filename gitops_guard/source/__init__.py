@@ -1,0 +1,1 @@
+"""Sources: which files to read, what they are, and their YAML documents."""

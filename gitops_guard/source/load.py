@@ -1,0 +1,80 @@
+"""Read candidate files into classified, parsed files; never raises on bad input."""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gitops_guard.source.classify import FileKind, classify
+from gitops_guard.source.limits import Limits
+from gitops_guard.source.walk import Candidate
+from gitops_guard.source.yamldoc import Document, Problem, decode, parse
+
+
+@dataclass
+class SourceFile:
+    path: str  # display path (relative, `/`-separated)
+    abspath: Path
+    kind: FileKind
+    text: str | None = field(repr=False, default=None)
+    documents: list[Document] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def parsed(self) -> bool:
+        return self.kind is not FileKind.HELM_TEMPLATE and self.text is not None
+
+
+def load(candidates: list[Candidate], limits: Limits) -> list[SourceFile]:
+    @functools.lru_cache(maxsize=None)
+    def is_chart_root(directory: str) -> bool:
+        return os.path.isfile(os.path.join(directory, "Chart.yaml"))
+
+    files = []
+    for cand in candidates:
+        parents = cand.abspath.parents
+        kind = classify(
+            cand.display,
+            is_chart_root=lambda n, parents=parents: n <= len(parents) and is_chart_root(str(parents[n - 1])),
+        )
+        files.append(read(cand, kind, limits))
+    return files
+
+
+def read(cand: Candidate, kind: FileKind, limits: Limits) -> SourceFile:
+    sf = SourceFile(cand.display, cand.abspath, kind)
+    try:
+        size = cand.abspath.stat().st_size
+        if size > limits.max_file_bytes:
+            sf.problems.append(
+                Problem(
+                    "too-complex",
+                    f"file is {size / 1048576:.1f} MiB, over the {limits.max_file_bytes // 1048576} MiB "
+                    "limit; not checked",
+                    None,
+                    None,
+                )
+            )
+            return sf
+        raw = cand.abspath.read_bytes()
+    except OSError as exc:
+        sf.problems.append(Problem("syntax", f"cannot read file: {exc.strerror}", None, None))
+        return sf
+    text, problem = decode(raw)
+    if problem is not None:
+        sf.problems.append(problem)
+        return sf
+    sf.text = text
+    if kind is FileKind.HELM_TEMPLATE or text is None:
+        return sf
+    parsed = parse(text, cand.display, limits)
+    if parsed.problems and "{{" in text and any(p.kind == "syntax" for p in parsed.problems):
+        # A Go/Helm template outside a chart's templates/ (a chart-less template, a
+        # templated values file): not YAML until rendered, so not a syntax error.
+        sf.kind = FileKind.HELM_TEMPLATE
+        return sf
+    sf.documents = parsed.documents
+    sf.problems = parsed.problems
+    return sf

@@ -1,0 +1,256 @@
+"""Split a YAML file into documents that remember where every node came from.
+
+PyYAML's C composer gives a node tree with marks (measured ~20 MB/s here);
+we convert it to plain data ourselves instead of using a constructor so that:
+
+* tags are never constructed (``!!python/object`` stays a plain value),
+* duplicate keys are seen (Kubernetes silently keeps the last one),
+* alias expansion and nesting depth are bounded (billion laughs, deep nests),
+* positions are looked up lazily from the kept node tree, only for findings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from gitops_guard.source.limits import Limits
+
+Path_ = tuple[str | int, ...]
+
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SCALARS = yaml.constructor.SafeConstructor()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A parse-time problem; the loader does not know rules, the check maps it."""
+
+    kind: str  # "syntax", "duplicate-key", "too-complex"
+    message: str
+    line: int | None
+    column: int | None
+
+
+@dataclass
+class Document:
+    path: str  # display path of the file
+    index: int  # 0-based document index in the file
+    data: Any
+    root: yaml.Node | None = field(repr=False, default=None)
+
+    @property
+    def line(self) -> int | None:
+        return self.root.start_mark.line + 1 if self.root is not None else None
+
+    def locate(self, path: Sequence[str | int], *, key: bool = False) -> tuple[int | None, int | None]:
+        """Line and column (1-based) of the node at ``path``, or of its deepest existing ancestor.
+
+        With ``key=True`` and a mapping entry at the end of ``path``, point at the key instead of
+        the value (an unknown field is reported where its name is written).
+        """
+        node = self.root
+        if node is None:
+            return None, None
+        target: yaml.Node = node
+        for i, step in enumerate(path):
+            last = i == len(path) - 1
+            if isinstance(node, yaml.MappingNode):
+                found = None
+                for k, v in node.value:
+                    if isinstance(k, yaml.ScalarNode) and k.value == str(step):
+                        found = (k, v)  # the last duplicate wins, as in Kubernetes
+                if found is None:
+                    break
+                target = found[0] if (last and key) else found[1]
+                node = found[1]
+            elif isinstance(node, yaml.SequenceNode) and isinstance(step, int):
+                if not 0 <= step < len(node.value):
+                    break
+                node = node.value[step]
+                target = node
+            else:
+                break
+        return target.start_mark.line + 1, target.start_mark.column + 1
+
+
+@dataclass
+class ParsedFile:
+    documents: list[Document]
+    problems: list[Problem]
+
+
+class _TooComplex(Exception):
+    pass
+
+
+def decode(raw: bytes) -> tuple[str | None, Problem | None]:
+    """Bytes to text: BOMs handled, binary and invalid UTF-8 reported with a position."""
+    nul = raw.find(b"\0")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16"), None
+        except UnicodeDecodeError as exc:
+            return None, Problem("syntax", f"invalid UTF-16: {exc.reason}", None, None)
+    if nul != -1:
+        return None, Problem("syntax", f"binary file (NUL byte at offset {nul}), not YAML", None, None)
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        return None, Problem(
+            "syntax", f"invalid UTF-8 (byte 0x{raw[exc.start]:02x}): {exc.reason}", line, column
+        )
+
+
+def parse(text: str, path: str, limits: Limits) -> ParsedFile:
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    stream = yaml.compose_all(text, Loader=_LOADER)
+    index = 0
+    while True:
+        try:
+            root = next(stream)
+        except StopIteration:
+            break
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            message = " ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
+            problems.append(
+                Problem(
+                    "syntax",
+                    message,
+                    mark.line + 1 if mark else None,
+                    mark.column + 1 if mark else None,
+                )
+            )
+            break
+        except yaml.YAMLError as exc:  # reader errors (control characters) carry no mark
+            problems.append(Problem("syntax", str(exc).splitlines()[0], None, None))
+            break
+        except RecursionError:
+            problems.append(Problem("too-complex", "document nested too deeply to parse", None, None))
+            break
+        if root is None:
+            index += 1
+            continue
+        try:
+            data = _Converter(limits, problems).convert(root)
+        except _TooComplex as exc:
+            line = root.start_mark.line + 1
+            problems.append(Problem("too-complex", str(exc), line, root.start_mark.column + 1))
+            data = None
+            root = None
+        documents.append(Document(path, index, data, root))
+        index += 1
+    return ParsedFile(documents, problems)
+
+
+class _Converter:
+    """Node tree → plain data, iteratively (no recursion limit), with budgets."""
+
+    def __init__(self, limits: Limits, problems: list[Problem]) -> None:
+        self.limits = limits
+        self.problems = problems
+        self.visits = 0
+
+    def convert(self, root: yaml.Node) -> Any:
+        # Each frame: (node, container, key-or-index setter, depth).
+        result: list[Any] = [None]
+        stack: list[tuple[yaml.Node, Any, Any, int]] = [(root, result, 0, 0)]
+        while stack:
+            node, parent, slot, depth = stack.pop()
+            self.visits += 1
+            if self.visits > self.limits.max_nodes:
+                raise _TooComplex(
+                    f"document expands to more than {self.limits.max_nodes:,} nodes "
+                    "(alias bomb or oversized document); not checked"
+                )
+            if depth > self.limits.max_depth:
+                raise _TooComplex(f"document nested deeper than {self.limits.max_depth} levels; not checked")
+            if isinstance(node, yaml.ScalarNode):
+                parent[slot] = _scalar(node)
+            elif isinstance(node, yaml.SequenceNode):
+                seq: list[Any] = [None] * len(node.value)
+                parent[slot] = seq
+                for i in range(len(node.value) - 1, -1, -1):
+                    stack.append((node.value[i], seq, i, depth + 1))
+            elif isinstance(node, yaml.MappingNode):
+                mapping: dict[Any, Any] = {}
+                parent[slot] = mapping
+                frames = []
+                for key_node, value_node in self._entries(node, mapping):
+                    key = _scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
+                    if not isinstance(key, str | int | float | bool) and key is not None:
+                        key = str(key)
+                    mapping[key] = None  # keep document order of keys
+                    frames.append((value_node, mapping, key, depth + 1))
+                # LIFO: push in reverse so entries are filled in order and a
+                # duplicate key's last value is written last (it wins).
+                stack.extend(reversed(frames))
+        return result[0]
+
+    def _entries(self, node: yaml.MappingNode, mapping: dict[Any, Any]) -> Iterator[tuple[yaml.Node, yaml.Node]]:
+        seen: dict[Any, yaml.Node] = {}
+        merged: list[tuple[yaml.Node, yaml.Node]] = []
+        own: list[tuple[yaml.Node, yaml.Node]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                for src in sources:
+                    if isinstance(src, yaml.MappingNode):
+                        merged.extend(src.value)
+                continue
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
+            if key in seen:
+                first = seen[key]
+                self.problems.append(
+                    Problem(
+                        "duplicate-key",
+                        f"duplicate key {key_node.value!r} (first defined at line "
+                        f"{first.start_mark.line + 1}); Kubernetes keeps only the last value",
+                        key_node.start_mark.line + 1,
+                        key_node.start_mark.column + 1,
+                    )
+                )
+            seen[key] = key_node
+            own.append((key_node, value_node))
+        own_keys = {k.value for k, _ in own if isinstance(k, yaml.ScalarNode)}
+        # Merged keys never override explicit ones; among merged sources the first wins.
+        merged_seen: set[Any] = set()
+        for key_node, value_node in merged:
+            k = key_node.value
+            if k in own_keys or k in merged_seen:
+                continue
+            merged_seen.add(k)
+            yield key_node, value_node
+        yield from own
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    tag = node.tag
+    if tag == "tag:yaml.org,2002:str" or node.style in ("'", '"', "|", ">"):
+        return node.value
+    if tag in (
+        "tag:yaml.org,2002:int",
+        "tag:yaml.org,2002:float",
+        "tag:yaml.org,2002:bool",
+        "tag:yaml.org,2002:null",
+    ):
+        try:
+            return _SCALARS.construct_object(node, deep=False)
+        except (ValueError, yaml.YAMLError):
+            return node.value
+    if tag == "tag:yaml.org,2002:timestamp":
+        # JSON has no timestamps; Kubernetes sees the text.
+        return node.value
+    # Unknown or explicit tags (``!!python/object``, ``!Ref``...) are never constructed.
+    return node.value
+
