@@ -136,8 +136,15 @@ def _container(name: str, image: str, rng: random.Random) -> Document:
     }
 
 
-def _deployment(name: str, namespace: str, labels: dict[str, str], image: str, rng: random.Random) -> Document:
-    selector = {"app.kubernetes.io/name": name, "app.kubernetes.io/instance": labels["app.kubernetes.io/instance"]}
+def _selector(labels: dict[str, str]) -> dict[str, str]:
+    # Only the labels that never change over the app's life: a Deployment's selector is immutable.
+    return {key: labels[key] for key in ("app.kubernetes.io/name", "app.kubernetes.io/instance")}
+
+
+def _deployment(
+    name: str, namespace: str, labels: dict[str, str], image: str, rng: random.Random
+) -> Document:
+    selector = _selector(labels)
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -192,10 +199,7 @@ def _service(name: str, namespace: str, labels: dict[str, str]) -> Document:
         "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
         "spec": {
             "type": "ClusterIP",
-            "selector": {
-                "app.kubernetes.io/name": name,
-                "app.kubernetes.io/instance": labels["app.kubernetes.io/instance"],
-            },
+            "selector": _selector(labels),
             "ports": [
                 {"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"},
                 {"name": "metrics", "port": 9090, "targetPort": "metrics", "protocol": "TCP"},

@@ -35,12 +35,13 @@ def test_broken_example_reports_each_mistake(tmp_path: Path) -> None:
     assert code == 1
     got = {(f["rule"], f["path"], f["line"]) for f in report["findings"]}
     assert ("yaml/syntax", "bad-syntax.yaml", 5) in got
-    assert ("yaml/duplicate-key", "deployment.yaml", 15) in got
+    assert ("yaml/duplicate-key", "deployment.yaml", 16) in got
     assert ("schema/violation", "deployment.yaml", 8) in got  # spec.replica
-    assert ("schema/violation", "deployment.yaml", 21) in got  # containerPort "8080"
-    assert ("schema/deprecated-api", "deployment.yaml", 23) in got
+    assert ("schema/violation", "deployment.yaml", 22) in got  # containerPort "8080"
+    assert ("schema/deprecated-api", "deployment.yaml", 24) in got
     assert ("schema/missing", "widget.yaml", 9) in got
-    assert any(r == "schema/violation" and p == "widget.yaml" for r, p, _ in got)  # CEL
+    assert ("schema/violation", "widget.yaml", 6) in got  # the CRD's CEL rule: size must be at most 10
+    assert len(got) == 7
 
 
 def test_json_report_matches_contract(tmp_path: Path) -> None:
@@ -105,7 +106,7 @@ def test_config_rule_ignore_paths_and_global_ignore(tmp_path: Path) -> None:
         (tmp_path / d / "c.yaml").write_text(BAD)
     _, report = check_json("--select", "yaml", cwd=tmp_path)
     assert {f["path"] for f in report["findings"]} == {"apps/c.yaml"}
-    assert report["summary"]["files"] == 2
+    assert report["summary"]["files"] == 3  # apps/c.yaml, legacy/c.yaml, .gitops-guard.yaml
 
 
 def test_strict_preset_via_extends(tmp_path: Path) -> None:

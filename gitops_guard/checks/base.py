@@ -72,5 +72,6 @@ def at_file(
     line: int | None = None,
     column: int | None = None,
     outcome: Outcome = Outcome.VIOLATION,
+    fingerprint_key: str = "",
 ) -> Finding:
-    return Finding(rule.id, rule.severity, path, line, column, message, None, outcome)
+    return Finding(rule.id, rule.severity, path, line, column, message, None, outcome, fingerprint_key)

@@ -71,5 +71,11 @@ class YamlCheck:
                 rule = _RULES[problem.kind]
                 outcome = Outcome.NOT_CHECKED if rule is TOO_COMPLEX else Outcome.VIOLATION
                 yield at_file(
-                    rule, sf.path, problem.message, line=problem.line, column=problem.column, outcome=outcome
+                    rule,
+                    sf.path,
+                    problem.message,
+                    line=problem.line,
+                    column=problem.column,
+                    outcome=outcome,
+                    fingerprint_key=problem.fingerprint_key,
                 )

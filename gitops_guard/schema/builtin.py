@@ -49,6 +49,13 @@ def kind_suffix(group: str, version: str) -> str:
     return f"-{first}-{version}" if group else f"-{version}"
 
 
+def _ref_target(ref: str) -> str | None:
+    for prefix in (_REF_PREFIX, "#/$defs/"):
+        if ref.startswith(prefix):
+            return ref[len(prefix) :]
+    return None
+
+
 class BuiltinSchemas:
     """Schemas of one Kubernetes minor version; bundles each kind once per instance."""
 
@@ -106,8 +113,9 @@ class BuiltinSchemas:
             node = todo.pop()
             if isinstance(node, dict):
                 ref = node.get("$ref")
-                if isinstance(ref, str) and ref.startswith(_REF_PREFIX):
-                    target = ref[len(_REF_PREFIX) :]
+                # Kind files point into _definitions.json; definitions point at each other locally.
+                target = _ref_target(ref) if isinstance(ref, str) else None
+                if target is not None:
                     if target not in reached and target in defs:
                         reached[target] = defs[target]
                         todo.append(defs[target])

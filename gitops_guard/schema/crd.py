@@ -14,6 +14,7 @@ Everything here is pure: callers load the YAML and write the files.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -161,13 +162,14 @@ def _metadata_schema(declared: Any) -> dict[str, Any]:
 
     Those two are the only metadata fields a CRD may constrain.
     """
-    properties = dict(_METADATA["properties"])
+    # A fresh copy each time: callers own the schemas they get back.
+    metadata = copy.deepcopy(_METADATA)
     if isinstance(declared, Mapping):
         for field in ("name", "generateName"):
             limit = declared.get("properties", {}).get(field)
             if isinstance(limit, Mapping):
-                properties[field] = {**limit, "type": "string"}
-    return {**_METADATA, "properties": properties}
+                metadata["properties"][field] = {**limit, "type": "string"}
+    return metadata
 
 
 def _convert(node: Any, where: str, *, strict: bool, in_junctor: bool) -> dict[str, Any]:
@@ -230,11 +232,15 @@ def _convert(node: Any, where: str, *, strict: bool, in_junctor: bool) -> dict[s
         elif key == "enum":
             if not isinstance(value, list):
                 raise CrdError(f"{here} must be a list")
-            out[key] = [*value, None] if nullable and None not in value else list(value)
+            out[key] = copy.deepcopy([*value, None] if nullable and None not in value else value)
+        elif key == "required":
+            if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+                raise CrdError(f"{here} must be a list of field names")
+            out[key] = list(value)
         else:
             # Validation keywords JSON Schema shares with OpenAPI, and the
             # x-kubernetes-* markers (kept verbatim for the CEL evaluator).
-            out[key] = value
+            out[key] = copy.deepcopy(value)
 
     _apply_bounds(node, out, where)
 

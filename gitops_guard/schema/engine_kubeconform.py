@@ -55,7 +55,8 @@ class KubeconformEngine:
             docs.mkdir()
             for i, (body, hit) in enumerate(items):
                 group, _, version = str(body["apiVersion"]).rpartition("/")
-                target = schemas / group / f"{str(body['kind']).lower()}_{version}.json"
+                # kubeconform's {{ .Group }} of a core object ("v1") is its version.
+                target = schemas / (group or version) / f"{str(body['kind']).lower()}_{version}.json"
                 if not target.exists():
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_text(json.dumps(hit.schema), encoding="utf-8")
@@ -89,7 +90,7 @@ class KubeconformEngine:
 
 
 def translate(msg: str, body: dict[str, Any], schema: dict[str, Any]) -> list[Violation]:
-    segments = [(_pointer(p), m.strip()) for p, m in _SEGMENT.findall(msg)]
+    segments = [(_pointer(p, body), m.strip()) for p, m in _SEGMENT.findall(msg)]
     alternatives = [p for p, m in segments if m in ("anyOf failed", "oneOf failed")]
     out: list[Violation] = []
     for path, text in segments:
@@ -129,9 +130,16 @@ def _type_at(body: Any, path: InstancePath) -> str:
     return v.json_type(node)
 
 
-def _pointer(pointer: str) -> InstancePath:
+def _pointer(pointer: str, body: Any) -> InstancePath:
+    """JSON pointer → path; a segment is an index only where the instance is a list."""
     out: list[str | int] = []
-    for part in pointer.split("/")[1:]:
-        part = part.replace("~1", "/").replace("~0", "~")
-        out.append(int(part) if part.isdigit() else part)
+    node = body
+    for raw in pointer.split("/")[1:]:
+        part = raw.replace("~1", "/").replace("~0", "~")
+        step: str | int = int(part) if isinstance(node, list) and part.isdigit() else part
+        out.append(step)
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            node = None
     return tuple(out)

@@ -19,6 +19,7 @@ class FileKind(str, enum.Enum):
     HELM_VALUES = "helm-values"
     HELM_CHART = "helm-chart"
     KUSTOMIZATION = "kustomization"
+    KUSTOMIZE_PATCH = "kustomize-patch"  # a fragment a kustomization.yaml patches with
     CI_CONFIG = "ci-config"
     TOOL_CONFIG = "tool-config"
 

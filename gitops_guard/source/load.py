@@ -40,7 +40,39 @@ def load(candidates: list[Candidate], limits: Limits) -> list[SourceFile]:
             is_chart_root=lambda n, parents=parents: n <= len(parents) and is_chart_root(str(parents[n - 1])),
         )
         files.append(read(cand, kind, limits))
+    _mark_patches(files)
     return files
+
+
+def _mark_patches(files: list[SourceFile]) -> None:
+    """Files a kustomization.yaml uses as patches are fragments, not objects."""
+    patches: set[Path] = set()
+    for sf in files:
+        if sf.kind is not FileKind.KUSTOMIZATION:
+            continue
+        for doc in sf.documents:
+            if isinstance(doc.data, dict):
+                patches.update(sf.abspath.parent / p for p in _patch_paths(doc.data))
+    if not patches:
+        return
+    resolved = {Path(os.path.normpath(p)) for p in patches}
+    for sf in files:
+        if sf.kind is FileKind.MANIFEST and sf.abspath in resolved:
+            sf.kind = FileKind.KUSTOMIZE_PATCH
+
+
+def _patch_paths(kustomization: dict[str, object]) -> list[str]:
+    out: list[str] = []
+    for key in ("patchesStrategicMerge", "patches", "patchesJson6902"):
+        entries = kustomization.get(key)
+        if not isinstance(entries, list):
+            continue
+        for entry in entries:
+            if isinstance(entry, str) and "\n" not in entry and not entry.lstrip().startswith(("{", "[")):
+                out.append(entry)
+            elif isinstance(entry, dict) and isinstance(entry.get("path"), str):
+                out.append(entry["path"])
+    return out
 
 
 def read(cand: Candidate, kind: FileKind, limits: Limits) -> SourceFile:

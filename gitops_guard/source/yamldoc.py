@@ -33,6 +33,8 @@ class Problem:
     message: str
     line: int | None
     column: int | None
+    # What identifies the problem across edits (no line numbers), for baselines.
+    fingerprint_key: str = ""
 
 
 @dataclass
@@ -218,6 +220,7 @@ class _Converter:
                         f"{first.start_mark.line + 1}); Kubernetes keeps only the last value",
                         key_node.start_mark.line + 1,
                         key_node.start_mark.column + 1,
+                        fingerprint_key=f"duplicate:{key_node.value}",
                     )
                 )
             seen[key] = key_node

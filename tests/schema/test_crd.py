@@ -515,6 +515,10 @@ def _broken(path: str, value: Any) -> dict[str, Any]:
             "a list of item schemas",
         ),
         (
+            _broken("spec.versions.0.schema.openAPIV3Schema.required", "spec"),
+            "openAPIV3Schema.required must be a list of field names",
+        ),
+        (
             _broken(
                 "spec.versions.0.schema.openAPIV3Schema.properties.spec.properties.a",
                 {"type": "integer", "exclusiveMinimum": True},
@@ -527,6 +531,20 @@ def test_malformed_crd_raises_crd_error(crd: Any, message: str) -> None:
     with pytest.raises(CrdError, match=re.escape(message)):
         crd_to_schemas(crd)
     assert issubclass(CrdError, ValueError)
+
+
+def test_the_result_shares_nothing_with_the_input_or_other_results() -> None:
+    rules = [{"rule": "self.a != ''"}]
+    crd = make_crd(spec_schema({"type": "object", "x-kubernetes-validations": rules}))
+    first = crd_to_schemas(crd)[0].schema
+    first["properties"]["spec"]["x-kubernetes-validations"].append({"rule": "false"})
+    first["properties"]["metadata"]["properties"]["labels"]["additionalProperties"]["type"] = "integer"
+    second = crd_to_schemas(crd)[0].schema
+    assert rules == [{"rule": "self.a != ''"}]
+    assert second["properties"]["spec"]["x-kubernetes-validations"] == rules
+    assert second["properties"]["metadata"]["properties"]["labels"]["additionalProperties"] == {
+        "type": "string"
+    }
 
 
 # --------------------------------------------------------------------------- the shipped files
@@ -613,6 +631,13 @@ def test_corpus_crds_reproduce_the_shipped_schemas(project: str) -> None:
         assert shipped.is_file(), f"{schema.kind} {schema.version} is served upstream but not shipped"
         if source.version == source.release:
             assert shipped.read_text(encoding="utf-8") == _script().schema_text(schema.schema), shipped
+    if source.version == source.release:
+        from_source = {
+            path.relative_to(SHIPPED).as_posix()
+            for path in _shipped_files()
+            if json.loads(path.read_text(encoding="utf-8"))["properties"]["kind"]["enum"][0] in source.kinds
+        }
+        assert from_source == {catalogue_path(s.group, s.kind, s.version) for s in converted}
 
 
 # --------------------------------------------------------------------------- real repositories

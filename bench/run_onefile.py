@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""One file, the way a pre-commit hook sees it: gitops-guard against detect-secrets-hook.
+
+A commit usually touches a file or two, so a hook's cost is dominated by start-up, not by
+throughput. This times, on the same generated manifest (a Deployment, a Service and a
+ConfigMap, with nothing to report):
+
+  gitops-guard check FILE        (every check, as the pre-commit hook runs it)
+  detect-secrets-hook FILE       (a hook most GitOps repositories already run)
+
+Before timing each command must pass on the file; a tool that is missing or fails is reported
+and left out, and the script then exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import gen_repo
+import timing
+import tools
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Time gitops-guard on one file against detect-secrets-hook.")
+    parser.add_argument("--repeat", type=int, default=30, help="timed runs of each command")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed runs of each command first")
+    parser.add_argument("--json", action="store_true", help="also write bench/out/onefile.json")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
+    problems: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="gitops-guard-bench-") as tmp:
+        repo = Path(tmp)
+        (manifest,) = gen_repo.generate(1, repo)
+        # Relative, as pre-commit passes file names from the repository root.
+        relative = manifest.relative_to(repo).as_posix()
+        print(f"file: {relative} ({manifest.stat().st_size} bytes, 3 objects)")
+
+        candidates = [
+            ("gitops-guard", ("check", relative), "gitops-guard check FILE"),
+            ("detect-secrets-hook", (relative,), "detect-secrets-hook FILE"),
+        ]
+        commands: list[timing.Command] = []
+        found: dict[str, Path] = {}
+        for name, arguments, label in candidates:
+            path = tools.find(name)
+            if path is None:
+                problems.append(tools.missing_message(name))
+                continue
+            found[name] = path
+            command = timing.Command(label, (str(path), *arguments), repo)
+            try:
+                timing.run(command)
+            except timing.CommandFailed as exc:
+                problems.append(str(exc))
+                continue
+            commands.append(command)
+
+        if commands:
+            print(f"timing: {args.warmup} warm-up + {args.repeat} timed runs each")
+            results = timing.measure(commands, repeat=args.repeat, warmup=args.warmup)
+            print()
+            print(timing.table(results))
+            if len(results) == 2:
+                print()
+                print(timing.ratio_line(results[0], results[1]))
+            if args.json:
+                record = _record(args, relative, results, found, problems)
+                print(f"\nwrote {timing.write_json('onefile', record)}")
+
+    for problem in problems:
+        print(f"\nnot measured: {problem}", file=sys.stderr)
+    return 2 if problems else 0
+
+
+def _record(
+    args: argparse.Namespace,
+    relative: str,
+    results: list[timing.Timing],
+    found: dict[str, Path],
+    problems: list[str],
+) -> dict[str, Any]:
+    return {
+        "benchmark": "onefile",
+        "file": relative,
+        "repeat": args.repeat,
+        "warmup": args.warmup,
+        "versions": {name: tools.version(path) for name, path in found.items()},
+        "environment": timing.environment(),
+        "results": [timing.timing_record(result) for result in results],
+        "ratio_median": results[0].median / results[1].median if len(results) == 2 else None,
+        "ratio_min": results[0].min / results[1].min if len(results) == 2 else None,
+        "not_measured": problems,
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())
