@@ -29,16 +29,28 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Report format (default: github under GitHub Actions, else text).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="Report format (default: github under GitHub Actions, else text).",
+)
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to FILE.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file (default: .gitops-guard.yaml found upward).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Config file (default: .gitops-guard.yaml found upward).",
+)
 @click.option("--kubernetes-version", help="Kubernetes minor version of the schemas, e.g. 1.31.")
 @click.option("--schema-engine", type=click.Choice(["builtin", "kubeconform"]))
 @click.option("--schema-location", multiple=True, help="Directory or kubeconform-style template; repeatable.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "never"]))
 @click.option("--select", multiple=True, help="Only these rules or families; repeatable.")
 @click.option("--ignore", multiple=True, help="Skip these rules or families; repeatable.")
-@click.option("--baseline", type=click.Path(dir_okay=False), help="Findings recorded here do not fail the run.")
+@click.option(
+    "--baseline", type=click.Path(dir_okay=False), help="Findings recorded here do not fail the run."
+)
 @click.option("--base", help="PR mode: also compare the change against REV.")
 def check(
     paths: tuple[str, ...],
@@ -96,7 +108,13 @@ def rules(fmt: str) -> None:
 
 @cli.command("baseline")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--output", "-o", default=".gitops-guard-baseline.json", show_default=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--output",
+    "-o",
+    default=".gitops-guard-baseline.json",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+)
 @click.option("--config", "config_path", type=click.Path(dir_okay=False))
 def baseline_cmd(paths: tuple[str, ...], output: str, config_path: str | None) -> None:
     """Record the current findings so that only new ones fail later runs."""
@@ -129,7 +147,9 @@ def schemas_export(directory: str, kubernetes_version: str | None) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="gitops-guard", standalone_mode=False)
+        cli.main(
+            args=list(argv) if argv is not None else None, prog_name="gitops-guard", standalone_mode=False
+        )
     except _Exit as done:
         return int(done.code)
     except click.exceptions.Abort:

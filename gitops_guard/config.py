@@ -1,17 +1,17 @@
 """``.gitops-guard.yaml``: read, validate (errors name the file and line), merge presets.
 
-    extends: strict                 # a preset in policies/presets/, or a path
-    kubernetes-version: "1.31"
-    schema-engine: builtin          # or kubeconform
-    schema-locations: [schemas/]    # directories or kubeconform-style templates
-    fail-on: error                  # error | warning | never
-    ignore: ["vendor/**"]           # paths never checked (gitignore syntax)
-    rules:
-      schema/missing: error         # a severity, or "disable"
-      secrets: disable              # a family prefix works too
-      yaml/duplicate-key:
-        severity: warning
-        ignore: ["legacy/**"]       # paths this rule does not apply to
+extends: strict                 # a preset in policies/presets/, or a path
+kubernetes-version: "1.31"
+schema-engine: builtin          # or kubeconform
+schema-locations: [schemas/]    # directories or kubeconform-style templates
+fail-on: error                  # error | warning | never
+ignore: ["vendor/**"]           # paths never checked (gitignore syntax)
+rules:
+  schema/missing: error         # a severity, or "disable"
+  secrets: disable              # a family prefix works too
+  yaml/duplicate-key:
+    severity: warning
+    ignore: ["legacy/**"]       # paths this rule does not apply to
 """
 
 from __future__ import annotations
@@ -214,7 +214,9 @@ def _rule_setting(sel: str, setting: Any, err: _Errors) -> RuleConfig:
     if isinstance(setting, dict):
         unknown = set(setting) - {"severity", "ignore", "enabled"}
         if unknown:
-            err.fail(("rules", sel, sorted(unknown)[0]), f"unknown rule setting {sorted(unknown)[0]!r}", key=True)
+            err.fail(
+                ("rules", sel, sorted(unknown)[0]), f"unknown rule setting {sorted(unknown)[0]!r}", key=True
+            )
         ignore = setting.get("ignore", [])
         if not isinstance(ignore, list) or not all(isinstance(i, str) for i in ignore):
             err.fail(("rules", sel, "ignore"), "'ignore' must be a list of path patterns")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import enum
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 
-class Severity(str, enum.Enum):
+class Severity(enum.StrEnum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
@@ -17,7 +18,7 @@ class Severity(str, enum.Enum):
         return {"error": 3, "warning": 2, "info": 1}[self.value]
 
 
-class Outcome(str, enum.Enum):
+class Outcome(enum.StrEnum):
     """Tells "checked and violates" apart from "could not check".
 
     A missing schema or a tool that could not run is never a pass: it is a
@@ -76,7 +77,7 @@ class Finding:
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.line or 0, self.column or 0, self.rule, self.message)
 
-    def to_json(self) -> dict[str, object]:
+    def to_json(self) -> dict[str, Any]:
         return {
             "rule": self.rule,
             "severity": self.severity.value,

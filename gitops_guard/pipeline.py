@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from gitops_guard import baseline as baseline_mod
@@ -30,14 +30,14 @@ from gitops_guard.suppress import apply_inline
 @dataclass(frozen=True)
 class CheckOptions:
     paths: Sequence[str] = (".",)
-    config: Config = Config()
+    config: Config = field(default_factory=Config)
     select: Sequence[str] = ()
     ignore: Sequence[str] = ()
     kubernetes_version: str | None = None
     schema_engine: str | None = None
     schema_locations: Sequence[str] = ()
     baseline: Path | None = None
-    limits: Limits = Limits()
+    limits: Limits = field(default_factory=Limits)
 
 
 def cache_dir() -> Path:

@@ -50,6 +50,8 @@ def is_object(data: Any) -> bool:
         and isinstance(data.get("kind"), str)
         and bool(data["apiVersion"])
         and bool(data["kind"])
+        # kustomize's built-in transformer/generator configs are not cluster objects
+        and data["apiVersion"] != "builtin"
     )
 
 
@@ -74,7 +76,9 @@ def from_files(files: Iterable[SourceFile]) -> Iterator[Resource]:
             data = doc.data
             if is_object(data):
                 yield Resource(object_ref(data), data, doc)
-            elif isinstance(data, dict) and data.get("kind") == "List" and isinstance(data.get("items"), list):
+            elif (
+                isinstance(data, dict) and data.get("kind") == "List" and isinstance(data.get("items"), list)
+            ):
                 # v1 List: its items are applied as objects of their own.
                 for i, item in enumerate(data["items"]):
                     if is_object(item):

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 
-def run_cli(*args: str, cwd: Path, timeout: float = 120, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, cwd: Path, timeout: float = 120, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """The installed entry point, as a user runs it (``python -m gitops_guard``)."""
     return subprocess.run(
         [sys.executable, "-m", "gitops_guard", *args],

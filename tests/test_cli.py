@@ -190,7 +190,13 @@ def test_github_format_is_default_under_actions(tmp_path: Path) -> None:
 def test_rules_command_lists_every_rule_with_examples() -> None:
     proc = run_cli("rules", cwd=REPO)
     assert proc.returncode == 0
-    for rule in ("yaml/syntax", "yaml/duplicate-key", "schema/violation", "schema/missing", "schema/deprecated-api"):
+    for rule in (
+        "yaml/syntax",
+        "yaml/duplicate-key",
+        "schema/violation",
+        "schema/missing",
+        "schema/deprecated-api",
+    ):
         assert rule in proc.stdout
     assert "FAIL:" in proc.stdout and "PASS:" in proc.stdout
 

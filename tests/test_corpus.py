@@ -4,7 +4,6 @@ manifests, and the findings that remain reviewed by hand once (see EXPECTED)."""
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -16,7 +15,28 @@ REPOS = sorted(p.name for p in (CORPUS_DIR / "repos").iterdir()) if (CORPUS_DIR 
 
 # Reviewed by hand: (repository, rule) -> count.  Each one is a true finding about
 # the repository as committed (see the comments), not a false positive.
-EXPECTED: dict[str, dict[str, int]] = {}
+# schema/missing is "could not check" for CRDs neither shipped nor in the repository
+# (OpenShift, Prometheus operator, Gateway API, cert-manager, Argo Rollouts, ...).
+EXPECTED: dict[str, dict[str, int]] = {
+    "argoproj__argocd-example-apps": {},
+    "aws-samples__eks-blueprints-add-ons": {},
+    "gitops-bridge-dev__gitops-bridge-argocd-control-plane-template": {},
+    # violations, both true: cmp/manifests/2.argocd-repo-server-patch.yaml is a hand-applied
+    # patch committed as a plain manifest (Deployment without selector);
+    # v2.14/manifests/argocd-cmd-params-cm.yaml has an integer in ConfigMap data.
+    "christianh814__gitops-examples": {"schema/missing": 30, "schema/violation": 2},
+    # true: HelmRelease v2beta2 / HelmRepository v1beta2 are no longer served by Flux 2.8+
+    "fluxcd__flux2-hub-spoke-example": {"schema/deprecated-api": 6, "schema/missing": 1},
+    "fluxcd__flux2-kustomize-helm-example": {"schema/missing": 5},
+    # true: OCIRepository source.toolkit.fluxcd.io/v1beta2 is no longer served
+    "fluxcd__flux2-multi-tenancy": {"schema/deprecated-api": 1, "schema/missing": 2},
+    # true against the pinned notification-controller CRD: Alert eventSources kind FluxInstance
+    "onedr0p__home-ops": {"schema/missing": 87, "schema/violation": 1},
+    # 174 violations: 87 Flux Kustomizations (ks.yaml) without interval/prune. The parent
+    # Kustomization adds both with spec.patches when Flux builds it, so these are FALSE
+    # positives until rendering (patches applied by the parent) is modelled.
+    "xunholy__k8s-gitops": {"schema/missing": 194, "schema/violation": 174},
+}
 
 
 def test_corpus_present() -> None:
@@ -35,5 +55,12 @@ def test_repository(repo: str) -> None:
             assert kind is FileKind.MANIFEST, f
         assert f.rule != "check/not-run", f
     counts = Counter(f.rule for f in report.findings)
-    if repo in EXPECTED:
-        assert dict(counts) == EXPECTED[repo]
+    assert dict(counts) == EXPECTED[repo]
+
+
+def test_real_leaked_keys_file_parses_cleanly() -> None:
+    # Rendered Helm output with plaintext TLS Secrets: valid objects (secret rules come later).
+    root = CORPUS_DIR / "repos" / "xunholy__k8s-gitops"
+    report = run_check(CheckOptions(paths=["talos/integrations/cilium/cilium.yaml"]), root)
+    assert report.documents > 3
+    assert not [f for f in report.findings if f.rule.startswith("yaml/")]

@@ -8,6 +8,7 @@ are ours in both cases.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -87,8 +88,8 @@ _CRD_API = "apiextensions.k8s.io/v1"
 
 
 class SchemaCheck:
-    name = "schema"
-    rules = (VIOLATION, MISSING, DEPRECATED, NOT_RUN)
+    name: str = "schema"
+    rules: tuple[Rule, ...] = (VIOLATION, MISSING, DEPRECATED, NOT_RUN)
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         settings = ctx.settings
@@ -170,7 +171,8 @@ def _cel(res: Resource, body: dict[str, Any], hit: SchemaHit, cache: dict[str, b
             yield at_document(
                 MISSING,
                 res.document,
-                f"{_dotted(result.path)}: validation rule could not be evaluated ({result.reason}): {result.rule}",
+                f"{_dotted(result.path)}: validation rule could not be evaluated "
+                f"({result.reason}): {result.rule}",
                 path=result.path,
                 obj=res.ref,
                 outcome=Outcome.NOT_CHECKED,
@@ -192,12 +194,8 @@ def _deprecation(res: Resource, version: tuple[int, int]) -> Iterator[Finding]:
     finding = at_document(
         DEPRECATED, res.document, deprecations.message(dep, version), path=("apiVersion",), obj=res.ref
     )
-    removed = dep.removed_in is None and dep.deprecated_in is None or (
-        dep.removed_in is not None and version >= dep.removed_in
-    )
-    if removed:
-        finding = _with_severity(finding, Severity.ERROR)
-    yield finding
+    # Removed (or, for CRDs, no longer served) cannot be applied at all: an error.
+    yield replace(finding, severity=Severity.ERROR) if _removed(res, version) else finding
 
 
 def _removed(res: Resource, version: tuple[int, int]) -> bool:
@@ -206,15 +204,9 @@ def _removed(res: Resource, version: tuple[int, int]) -> bool:
     dep = deprecations.lookup(res.api_version, res.kind, version)
     if dep is None:
         return False
-    return (dep.removed_in is None and dep.deprecated_in is None) or (
-        dep.removed_in is not None and version >= dep.removed_in
-    )
-
-
-def _with_severity(finding: Finding, severity: Severity) -> Finding:
-    from dataclasses import replace
-
-    return replace(finding, severity=severity)
+    if dep.removed_in is None:
+        return dep.deprecated_in is None  # a CRD version no longer served
+    return version >= dep.removed_in
 
 
 def _repo_crds(resources: Sequence[Resource]) -> tuple[list[RepoCrd], list[Finding]]:

@@ -62,8 +62,8 @@ _RULES = {"syntax": SYNTAX, "duplicate-key": DUPLICATE_KEY, "too-complex": TOO_C
 
 
 class YamlCheck:
-    name = "yaml"
-    rules = (SYNTAX, DUPLICATE_KEY, TOO_COMPLEX)
+    name: str = "yaml"
+    rules: tuple[Rule, ...] = (SYNTAX, DUPLICATE_KEY, TOO_COMPLEX)
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         for sf in ctx.files:

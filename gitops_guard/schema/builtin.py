@@ -115,10 +115,9 @@ class BuiltinSchemas:
                 ref = node.get("$ref")
                 # Kind files point into _definitions.json; definitions point at each other locally.
                 target = _ref_target(ref) if isinstance(ref, str) else None
-                if target is not None:
-                    if target not in reached and target in defs:
-                        reached[target] = defs[target]
-                        todo.append(defs[target])
+                if target is not None and target not in reached and target in defs:
+                    reached[target] = defs[target]
+                    todo.append(defs[target])
                 todo.extend(v for k, v in node.items() if k != "$ref")
             elif isinstance(node, list):
                 todo.extend(node)

@@ -57,8 +57,19 @@ def _translate(error: Any, body: Any, schema: dict[str, Any]) -> list[Violation]
         return [v.other(path, f"does not match pattern {kind.pattern}")]
     if name in ("anyOf", "oneOf", "oneOfNotValid"):
         return [v.other(path, "does not match any of the allowed forms")]
-    if name in ("minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties",
-                "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"):
+    if name in (
+        "minLength",
+        "maxLength",
+        "minItems",
+        "maxItems",
+        "minProperties",
+        "maxProperties",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+    ):
         return [v.other(path, f"violates {name} {kind.limit if hasattr(kind, 'limit') else ''}".rstrip())]
     if name == "uniqueItems":
         return [v.other(path, "items must be unique")]

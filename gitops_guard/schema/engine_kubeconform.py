@@ -42,9 +42,7 @@ class KubeconformEngine:
         self.jobs = jobs
         self.timeout = timeout
 
-    def validate_batch(
-        self, items: Sequence[tuple[dict[str, Any], SchemaHit]]
-    ) -> list[list[Violation]]:
+    def validate_batch(self, items: Sequence[tuple[dict[str, Any], SchemaHit]]) -> list[list[Violation]]:
         """One kubeconform run for all objects; returns violations in the same order."""
         results: list[list[Violation]] = [[] for _ in items]
         if not items:
@@ -61,10 +59,19 @@ class KubeconformEngine:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_text(json.dumps(hit.schema), encoding="utf-8")
                 (docs / f"{i}.json").write_text(json.dumps(body), encoding="utf-8")
-            template = os.path.join(str(schemas), "{{ .Group }}", "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json")
+            template = os.path.join(
+                str(schemas), "{{ .Group }}", "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json"
+            )
             cmd = [
-                self.binary, "-strict", "-output", "json", "-n", str(self.jobs),
-                "-schema-location", template, str(docs),
+                self.binary,
+                "-strict",
+                "-output",
+                "json",
+                "-n",
+                str(self.jobs),
+                "-schema-location",
+                template,
+                str(docs),
             ]
             try:
                 proc = subprocess.run(cmd, capture_output=True, text=True, timeout=self.timeout, check=False)
@@ -77,7 +84,9 @@ class KubeconformEngine:
             try:
                 output = json.loads(proc.stdout or "{}")
             except ValueError as exc:
-                raise ToolError(f"kubeconform printed output that is not JSON: {proc.stdout[:200]!r}") from exc
+                raise ToolError(
+                    f"kubeconform printed output that is not JSON: {proc.stdout[:200]!r}"
+                ) from exc
         for res in output.get("resources") or []:
             index = int(Path(res.get("filename", "-1.json")).stem)
             status = res.get("status")

@@ -119,7 +119,7 @@ class SchemaRegistry:
             if hit is not None:
                 return hit
         try:
-            with urllib.request.urlopen(url, timeout=15) as resp:  # noqa: S310 - user-given location
+            with urllib.request.urlopen(url, timeout=15) as resp:
                 body = resp.read()
         except OSError:
             return None

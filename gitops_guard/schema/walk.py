@@ -46,7 +46,9 @@ def _expand(root: dict[str, Any], node: dict[str, Any], depth: int = 0) -> list[
     if isinstance(ref, str) and ref.startswith("#/"):
         target: Any = root
         for part in ref[2:].split("/"):
-            target = target.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(target, dict) else None
+            target = (
+                target.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(target, dict) else None
+            )
         if isinstance(target, dict):
             out.extend(_expand(root, target, depth + 1))
     for key in ("allOf", "anyOf", "oneOf"):

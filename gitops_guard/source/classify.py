@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import PurePosixPath
 
 
-class FileKind(str, enum.Enum):
+class FileKind(enum.StrEnum):
     MANIFEST = "manifest"
     HELM_TEMPLATE = "helm-template"
     HELM_VALUES = "helm-values"
@@ -45,6 +45,8 @@ _TOOL_NAMES = frozenset(
         ".pre-commit-config.yaml",
         ".pre-commit-hooks.yaml",
         ".sops.yaml",
+        ".fluxschema.yml",
+        ".fluxschema.yaml",
         ".yamllint",
         ".yamllint.yaml",
         ".yamllint.yml",
@@ -105,9 +107,7 @@ def classify(path: str, *, is_chart_root: Callable[[int], bool] = lambda _: Fals
 
 def _in_chart_templates(p: PurePosixPath, is_chart_root: Callable[[int], bool]) -> bool:
     # A chart's crds/ is plain YAML (Helm does not template it); templates/ is not YAML.
-    return any(
-        parent.name == "templates" and is_chart_root(i + 2) for i, parent in enumerate(p.parents)
-    )
+    return any(parent.name == "templates" and is_chart_root(i + 2) for i, parent in enumerate(p.parents))
 
 
 def _is_values_file(p: PurePosixPath) -> bool:

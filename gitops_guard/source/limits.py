@@ -10,4 +10,3 @@ class Limits:
     max_file_bytes: int = 10 * 1024 * 1024
     max_nodes: int = 1_000_000
     max_depth: int = 200
-

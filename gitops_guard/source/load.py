@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,20 +29,23 @@ class SourceFile:
 
 
 def load(candidates: list[Candidate], limits: Limits) -> list[SourceFile]:
-    @functools.lru_cache(maxsize=None)
+    @functools.cache
     def is_chart_root(directory: str) -> bool:
         return os.path.isfile(os.path.join(directory, "Chart.yaml"))
 
     files = []
     for cand in candidates:
-        parents = cand.abspath.parents
         kind = classify(
-            cand.display,
-            is_chart_root=lambda n, parents=parents: n <= len(parents) and is_chart_root(str(parents[n - 1])),
+            cand.display, is_chart_root=functools.partial(_chart_root_above, cand.abspath, is_chart_root)
         )
         files.append(read(cand, kind, limits))
     _mark_patches(files)
     return files
+
+
+def _chart_root_above(path: Path, is_chart_root: Callable[[str], bool], levels: int) -> bool:
+    parents = path.parents
+    return levels <= len(parents) and is_chart_root(str(parents[levels - 1]))
 
 
 def _mark_patches(files: list[SourceFile]) -> None:

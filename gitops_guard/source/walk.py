@@ -30,9 +30,7 @@ def display_path(path: Path, cwd: Path) -> str:
     return rel.replace(os.sep, "/")
 
 
-def discover(
-    paths: Iterable[str], cwd: Path, *, exclude: Any = None
-) -> tuple[list[Candidate], list[str]]:
+def discover(paths: Iterable[str], cwd: Path, *, exclude: Any = None) -> tuple[list[Candidate], list[str]]:
     """Returns the files to read and the paths that do not exist."""
     found: dict[Path, Candidate] = {}
     missing: list[str] = []
@@ -78,9 +76,7 @@ def _walk(root: Path) -> Iterator[Path]:
                     return True
             return False
 
-        dirnames[:] = sorted(
-            d for d in dirnames if d != ".git" and not ignored(d, is_dir=True)
-        )
+        dirnames[:] = sorted(d for d in dirnames if d != ".git" and not ignored(d, is_dir=True))
         for name in sorted(filenames):
             if os.path.splitext(name)[1] in SCANNED_SUFFIXES and not ignored(name, is_dir=False):
                 yield Path(dirpath) / name

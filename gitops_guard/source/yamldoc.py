@@ -112,10 +112,29 @@ def decode(raw: bytes) -> tuple[str | None, Problem | None]:
         )
 
 
+class _RedefiningLoader(yaml.SafeLoader):
+    """YAML 1.2 (and Kubernetes' parser) lets an anchor be defined again, the later
+    definition applying from there on; PyYAML refuses.  Used only as a fallback."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None and not isinstance(event, yaml.AliasEvent):
+            self.anchors.pop(anchor, None)
+        return super().compose_node(parent, index)
+
+
 def parse(text: str, path: str, limits: Limits) -> ParsedFile:
+    parsed = _parse(text, path, limits, _LOADER)
+    if any(p.kind == "syntax" and "duplicate anchor" in p.message for p in parsed.problems):
+        parsed = _parse(text, path, limits, _RedefiningLoader)
+    return parsed
+
+
+def _parse(text: str, path: str, limits: Limits, loader: Any) -> ParsedFile:
     documents: list[Document] = []
     problems: list[Problem] = []
-    stream = yaml.compose_all(text, Loader=_LOADER)
+    stream = yaml.compose_all(text, Loader=loader)
     index = 0
     while True:
         try:
@@ -143,14 +162,15 @@ def parse(text: str, path: str, limits: Limits) -> ParsedFile:
         if root is None:
             index += 1
             continue
+        kept: yaml.Node | None = root
         try:
             data = _Converter(limits, problems).convert(root)
         except _TooComplex as exc:
             line = root.start_mark.line + 1
             problems.append(Problem("too-complex", str(exc), line, root.start_mark.column + 1))
             data = None
-            root = None
-        documents.append(Document(path, index, data, root))
+            kept = None  # never walk it again
+        documents.append(Document(path, index, data, kept))
         index += 1
     return ParsedFile(documents, problems)
 
@@ -199,7 +219,9 @@ class _Converter:
                 stack.extend(reversed(frames))
         return result[0]
 
-    def _entries(self, node: yaml.MappingNode, mapping: dict[Any, Any]) -> Iterator[tuple[yaml.Node, yaml.Node]]:
+    def _entries(
+        self, node: yaml.MappingNode, mapping: dict[Any, Any]
+    ) -> Iterator[tuple[yaml.Node, yaml.Node]]:
         seen: dict[Any, yaml.Node] = {}
         merged: list[tuple[yaml.Node, yaml.Node]] = []
         own: list[tuple[yaml.Node, yaml.Node]] = []
@@ -256,4 +278,3 @@ def _scalar(node: yaml.ScalarNode) -> Any:
         return node.value
     # Unknown or explicit tags (``!!python/object``, ``!Ref``...) are never constructed.
     return node.value
-

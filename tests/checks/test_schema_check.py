@@ -43,7 +43,11 @@ def test_unknown_field_points_at_key_with_hint(check: Checker) -> None:
     [f] = check({"d.yaml": text})
     assert (f.rule, f.line, f.column) == ("schema/violation", 7, 3)
     assert f.message == "spec.replica: unknown field (did you mean replicas?)"
-    assert f.object is not None and (f.object.kind, f.object.namespace, f.object.name) == ("Deployment", "api", "api")
+    assert f.object is not None and (f.object.kind, f.object.namespace, f.object.name) == (
+        "Deployment",
+        "api",
+        "api",
+    )
 
 
 def test_wrong_type_never_echoes_the_value(check: Checker) -> None:
@@ -75,7 +79,9 @@ def test_non_objects_are_not_reported(check: Checker) -> None:
         "kustomization.yaml": "resources: [a.yaml]\n",
         "chart/Chart.yaml": "apiVersion: v2\nname: c\nversion: 1.0.0\n",
         "chart/values.yaml": "image: {tag: latest}\n",
-        "chart/templates/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\n{{- if .Values.x }}\nspec: {}\n",
+        "chart/templates/deploy.yaml": (
+            "apiVersion: apps/v1\nkind: Deployment\n{{- if .Values.x }}\nspec: {}\n"
+        ),
         ".github/workflows/ci.yaml": "on: push\njobs: {}\n",
         "config.yaml": "just: plain config\n",
         "argo-appset.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: '{{path.basename}}'\n",

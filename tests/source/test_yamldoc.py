@@ -6,8 +6,8 @@ from gitops_guard.source.limits import Limits
 from gitops_guard.source.yamldoc import decode, parse
 
 
-def doc(text: str, limits: Limits = Limits()):  # type: ignore[no-untyped-def]
-    return parse(text, "f.yaml", limits)
+def doc(text: str, limits: Limits | None = None):  # type: ignore[no-untyped-def]
+    return parse(text, "f.yaml", limits or Limits())
 
 
 @pytest.mark.parametrize(
@@ -100,3 +100,9 @@ def test_empty_and_separator_only_files() -> None:
     assert doc("").documents == [] and doc("").problems == []
     parsed = doc("---\n")
     assert parsed.problems == [] and all(d.data is None for d in parsed.documents)
+
+
+def test_anchor_may_be_redefined_as_in_yaml_1_2() -> None:
+    parsed = doc("a: &x 1\nb: *x\nc: &x 2\nd: *x\n")
+    assert parsed.problems == []
+    assert parsed.documents[0].data == {"a": 1, "b": 1, "c": 2, "d": 2}
