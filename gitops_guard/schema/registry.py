@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import urllib.parse
-import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,6 +110,9 @@ class SchemaRegistry:
         return _read_json(Path(target))
 
     def _fetch_url(self, url: str) -> dict[str, Any] | None:
+        import urllib.parse  # lazily: certifi and the HTTP stack cost ~15 ms at start-up
+        import urllib.request
+
         cached: Path | None = None
         if self.cache_dir is not None:
             cached = self.cache_dir / "schema-http" / urllib.parse.quote(url, safe="")

@@ -144,9 +144,11 @@ def _parse(text: str, path: str, limits: Limits, loader: Any) -> ParsedFile:
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             message = " ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
+            # Newer libyaml refuses nesting beyond its own depth limit: too complex, not malformed.
+            kind = "too-complex" if "maximum nesting depth" in message else "syntax"
             problems.append(
                 Problem(
-                    "syntax",
+                    kind,
                     message,
                     mark.line + 1 if mark else None,
                     mark.column + 1 if mark else None,
