@@ -212,3 +212,9 @@ def test_output_file(tmp_path: Path) -> None:
 def test_version() -> None:
     proc = run_cli("--version", cwd=REPO)
     assert proc.returncode == 0 and "0.1.0" in proc.stdout
+
+
+def test_readme_catalogue_is_generated_from_the_rules() -> None:
+    proc = run_cli("rules", "--format", "markdown", cwd=REPO)
+    assert proc.returncode == 0
+    assert proc.stdout in (REPO / "README.md").read_text()
