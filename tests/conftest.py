@@ -66,3 +66,13 @@ def tool() -> ToolFinder:
 def tools_cache() -> Path:
     """The cache root shared with scripts/install-tools (binaries, pre-commit store)."""
     return cache_dir()
+
+
+def require_corpus() -> Path:
+    """The corpus directory; missing, skip on a laptop but fail in CI."""
+    if CORPUS_DIR.is_dir():
+        return CORPUS_DIR
+    message = f"corpus not found at {CORPUS_DIR}"
+    if running_in_ci():
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)

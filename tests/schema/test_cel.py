@@ -4,7 +4,6 @@ on real corpus objects."""
 from __future__ import annotations
 
 import copy
-import os
 from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 import yaml
 
 from gitops_guard.schema.cel import CelResult, CelUnsupported, CelViolation, evaluate, has_validations
+from tests.conftest import require_corpus as _corpus
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -335,16 +335,6 @@ def test_has_validations() -> None:
 
 
 # --------------------------------------------------------------------------- corpus
-
-
-def _corpus() -> Path:
-    """The corpus directory; missing, skip on a laptop but fail in CI."""
-    if CORPUS.is_dir():
-        return CORPUS
-    text = f"corpus not found at {CORPUS}"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(text, pytrace=False)
-    pytest.skip(text)
 
 
 @cache

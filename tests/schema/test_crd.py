@@ -6,7 +6,6 @@ import datetime
 import importlib.machinery
 import importlib.util
 import json
-import os
 import re
 import sys
 from collections import Counter
@@ -21,6 +20,7 @@ import pytest
 import yaml
 
 from gitops_guard.schema.crd import DRAFT_2020_12, CrdError, CrdSchema, catalogue_path, crd_to_schemas
+from tests.conftest import require_corpus as _corpus
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = REPO_ROOT / "schemas" / "crds"
@@ -28,16 +28,6 @@ CORPUS = REPO_ROOT.parent / "shared" / "corpus"
 SCRIPT = REPO_ROOT / "scripts" / "update-schemas"
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _corpus() -> Path:
-    """The corpus directory; missing, skip on a laptop but fail in CI."""
-    if CORPUS.is_dir():
-        return CORPUS
-    message = f"corpus not found at {CORPUS}"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
 
 
 @cache

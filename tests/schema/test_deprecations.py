@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Iterator
 from functools import cache
@@ -12,19 +11,10 @@ import pytest
 import yaml
 
 from gitops_guard.schema.deprecations import DEPRECATIONS, Deprecation, lookup, message
+from tests.conftest import require_corpus as _corpus
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _corpus() -> Path:
-    """The corpus directory; missing, skip on a laptop but fail in CI."""
-    if CORPUS.is_dir():
-        return CORPUS
-    text = f"corpus not found at {CORPUS}"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(text, pytrace=False)
-    pytest.skip(text)
 
 
 @pytest.mark.parametrize(
