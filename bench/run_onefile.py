@@ -64,13 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             commands.append(command)
 
         if commands:
-            print(f"timing: {args.warmup} warm-up + {args.repeat} timed runs each")
-            results = timing.measure(commands, repeat=args.repeat, warmup=args.warmup)
-            print()
-            print(timing.table(results))
-            if len(results) == 2:
-                print()
-                print(timing.ratio_line(results[0], results[1]))
+            results = timing.compare(commands, repeat=args.repeat, warmup=args.warmup)
             if args.json:
                 record = _record(args, relative, results, found, problems)
                 print(f"\nwrote {timing.write_json('onefile', record)}")

@@ -115,6 +115,18 @@ def ratio_line(subject: Timing, baseline: Timing) -> str:
     )
 
 
+def compare(commands: Sequence[Command], *, repeat: int, warmup: int) -> list[Timing]:
+    """Time the commands, print the table and, for a pair, the ratio of the first to the second."""
+    print(f"timing: {warmup} warm-up + {repeat} timed runs each")
+    results = measure(commands, repeat=repeat, warmup=warmup)
+    print()
+    print(table(results))
+    if len(results) == 2:
+        print()
+        print(ratio_line(results[0], results[1]))
+    return results
+
+
 def environment() -> dict[str, Any]:
     return {
         "platform": platform.platform(),
