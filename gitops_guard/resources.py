@@ -74,22 +74,31 @@ def from_files(files: Iterable[SourceFile]) -> Iterator[Resource]:
             continue
         for doc in sf.documents:
             data = doc.data
-            if is_object(data):
-                yield Resource(object_ref(data), data, doc)
-            elif (
-                isinstance(data, dict) and data.get("kind") == "List" and isinstance(data.get("items"), list)
-            ):
-                # v1 List: its items are applied as objects of their own.
+            if _is_list(data):
+                # v1 List (kubectl's `kind: List`, any `*List`): its items are applied as
+                # objects of their own; the list itself is never stored.
                 for i, item in enumerate(data["items"]):
                     if is_object(item):
                         sub = Document(doc.path, doc.index, item, _child(doc, ("items", i)))
                         yield Resource(object_ref(item), item, sub)
+            elif is_object(data):
+                yield Resource(object_ref(data), data, doc)
+
+
+def _is_list(data: Any) -> bool:
+    return (
+        isinstance(data, dict)
+        and isinstance(data.get("kind"), str)
+        and data["kind"].endswith("List")
+        and data.get("apiVersion") in ("v1", None)
+        and isinstance(data.get("items"), list)
+    )
 
 
 def _child(doc: Document, path: tuple[str | int, ...]) -> Any:
     import yaml
 
-    node = doc.root
+    node = doc.tree()
     for step in path:
         if isinstance(node, yaml.MappingNode):
             node = next((v for k, v in node.value if getattr(k, "value", None) == step), None)

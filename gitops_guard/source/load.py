@@ -29,6 +29,14 @@ class SourceFile:
 
 
 def load(candidates: list[Candidate], limits: Limits) -> list[SourceFile]:
+    from gitops_guard.source import parallel
+
+    files = parallel.map_files(_read_all, candidates, limits)
+    _mark_patches(files)
+    return files
+
+
+def _read_all(candidates: list[Candidate], limits: Limits) -> list[SourceFile]:
     @functools.cache
     def is_chart_root(directory: str) -> bool:
         return os.path.isfile(os.path.join(directory, "Chart.yaml"))
@@ -39,7 +47,6 @@ def load(candidates: list[Candidate], limits: Limits) -> list[SourceFile]:
             cand.display, is_chart_root=functools.partial(_chart_root_above, cand.abspath, is_chart_root)
         )
         files.append(read(cand, kind, limits))
-    _mark_patches(files)
     return files
 
 

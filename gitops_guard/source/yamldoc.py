@@ -11,7 +11,7 @@ we convert it to plain data ourselves instead of using a constructor so that:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +21,32 @@ from gitops_guard.source.limits import Limits
 
 Path_ = tuple[str | int, ...]
 
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+# Plain scalar text -> resolved tag.  Manifests repeat the same keys and values
+# ("name", "apiVersion", "true") thousands of times; the resolver's regexes run once each.
+_RESOLVED: dict[str, str] = {}
+
+
+class _Loader(_BASE_LOADER):  # type: ignore[misc]
+    """The C composer with a memoised implicit-tag resolver (same tags, fewer regex runs)."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode:
+            if not implicit[0]:
+                return _STR
+            tag = _RESOLVED.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(_RESOLVED) < 65536:
+                    _RESOLVED[value] = tag
+            return tag
+        return _MAP if kind is yaml.MappingNode else _SEQ
+
+
+_LOADER: Any = _Loader
 _SCALARS = yaml.constructor.SafeConstructor()
 
 
@@ -43,10 +68,19 @@ class Document:
     index: int  # 0-based document index in the file
     data: Any
     root: yaml.Node | None = field(repr=False, default=None)
+    # When the node tree was not kept (a document parsed in a worker process), this
+    # rebuilds it on first use: positions are needed only for the few findings.
+    recompose: Callable[[], yaml.Node | None] | None = field(repr=False, default=None, compare=False)
+
+    def tree(self) -> yaml.Node | None:
+        if self.root is None and self.recompose is not None:
+            self.root, self.recompose = self.recompose(), None
+        return self.root
 
     @property
     def line(self) -> int | None:
-        return self.root.start_mark.line + 1 if self.root is not None else None
+        root = self.tree()
+        return root.start_mark.line + 1 if root is not None else None
 
     def locate(self, path: Sequence[str | int], *, key: bool = False) -> tuple[int | None, int | None]:
         """Line and column (1-based) of the node at ``path``, or of its deepest existing ancestor.
@@ -54,7 +88,7 @@ class Document:
         With ``key=True`` and a mapping entry at the end of ``path``, point at the key instead of
         the value (an unknown field is reported where its name is written).
         """
-        node = self.root
+        node = self.tree()
         if node is None:
             return None, None
         target: yaml.Node = node
@@ -178,7 +212,8 @@ def _parse(text: str, path: str, limits: Limits, loader: Any) -> ParsedFile:
 
 
 class _Converter:
-    """Node tree → plain data, iteratively (no recursion limit), with budgets."""
+    """Node tree → plain data, with budgets on nodes visited (aliases count each time
+    they are expanded) and on depth, checked before recursing deeper."""
 
     def __init__(self, limits: Limits, problems: list[Problem]) -> None:
         self.limits = limits
@@ -186,40 +221,42 @@ class _Converter:
         self.visits = 0
 
     def convert(self, root: yaml.Node) -> Any:
-        # Each frame: (node, container, key-or-index setter, depth).
-        result: list[Any] = [None]
-        stack: list[tuple[yaml.Node, Any, Any, int]] = [(root, result, 0, 0)]
-        while stack:
-            node, parent, slot, depth = stack.pop()
-            self.visits += 1
-            if self.visits > self.limits.max_nodes:
-                raise _TooComplex(
-                    f"document expands to more than {self.limits.max_nodes:,} nodes "
-                    "(alias bomb or oversized document); not checked"
-                )
-            if depth > self.limits.max_depth:
-                raise _TooComplex(f"document nested deeper than {self.limits.max_depth} levels; not checked")
-            if isinstance(node, yaml.ScalarNode):
-                parent[slot] = _scalar(node)
-            elif isinstance(node, yaml.SequenceNode):
-                seq: list[Any] = [None] * len(node.value)
-                parent[slot] = seq
-                for i in range(len(node.value) - 1, -1, -1):
-                    stack.append((node.value[i], seq, i, depth + 1))
-            elif isinstance(node, yaml.MappingNode):
-                mapping: dict[Any, Any] = {}
-                parent[slot] = mapping
-                frames = []
-                for key_node, value_node in self._entries(node, mapping):
-                    key = _scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
-                    if not isinstance(key, str | int | float | bool) and key is not None:
-                        key = str(key)
-                    mapping[key] = None  # keep document order of keys
-                    frames.append((value_node, mapping, key, depth + 1))
-                # LIFO: push in reverse so entries are filled in order and a
-                # duplicate key's last value is written last (it wins).
-                stack.extend(reversed(frames))
-        return result[0]
+        return self._node(root, 0)
+
+    def _node(self, node: yaml.Node, depth: int) -> Any:
+        self.visits += 1
+        if self.visits > self.limits.max_nodes:
+            raise _TooComplex(
+                f"document expands to more than {self.limits.max_nodes:,} nodes "
+                "(alias bomb or oversized document); not checked"
+            )
+        if depth > self.limits.max_depth:
+            raise _TooComplex(f"document nested deeper than {self.limits.max_depth} levels; not checked")
+        cls = node.__class__
+        if cls is _SCALAR_NODE:
+            return _scalar(node)  # type: ignore[arg-type]
+        depth += 1
+        if cls is _SEQUENCE_NODE:
+            return [self._node(item, depth) for item in node.value]
+        mapping: dict[Any, Any] = {}
+        pairs = node.value
+        for key_node, value_node in pairs:
+            if key_node.__class__ is not _SCALAR_NODE or key_node.tag == _MERGE:
+                return self._slow_mapping(node, depth)  # type: ignore[arg-type]
+            mapping[_key(_scalar(key_node))] = self._node(value_node, depth)
+        if len(mapping) != len(pairs):
+            return self._slow_mapping(node, depth)  # type: ignore[arg-type]
+        return mapping
+
+    def _slow_mapping(self, node: yaml.MappingNode, depth: int) -> dict[Any, Any]:
+        """Merge keys (``<<``), duplicate keys and non-scalar keys: the rare, careful path."""
+        mapping: dict[Any, Any] = {}
+        for key_node, value_node in self._entries(node, mapping):
+            is_scalar = isinstance(key_node, yaml.ScalarNode)
+            key = _key(_scalar(key_node)) if is_scalar else str(key_node.value)  # type: ignore[arg-type]
+            # The last duplicate wins (as in Kubernetes); the first keeps its place in order.
+            mapping[key] = self._node(value_node, depth)
+        return mapping
 
     def _entries(
         self, node: yaml.MappingNode, mapping: dict[Any, Any]
@@ -259,6 +296,17 @@ class _Converter:
             merged_seen.add(k)
             yield key_node, value_node
         yield from own
+
+
+_SCALAR_NODE = yaml.ScalarNode
+_SEQUENCE_NODE = yaml.SequenceNode
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+def _key(key: Any) -> Any:
+    if key is None or isinstance(key, str | int | float | bool):
+        return key
+    return str(key)
 
 
 def _scalar(node: yaml.ScalarNode) -> Any:
