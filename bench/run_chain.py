@@ -25,6 +25,7 @@ from typing import Any
 
 import gen_repo
 import timing
+
 import tools
 
 OBJECTS_PER_FILE = 3
