@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -76,3 +79,65 @@ def require_corpus() -> Path:
     if running_in_ci():
         pytest.fail(message, pytrace=False)
     pytest.skip(message)
+
+
+# -- a real cluster ------------------------------------------------------------------------
+
+DEV_CLUSTER_SCRIPT = REPO_ROOT / "scripts" / "dev-cluster"
+DEV_CLUSTER_BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager")
+
+
+@dataclass(frozen=True)
+class DevCluster:
+    """A running ``scripts/dev-cluster`` control plane (etcd, kube-apiserver, controller manager)."""
+
+    kubeconfig: Path
+    state_dir: Path
+    env: dict[str, str]  # the environment that addresses this cluster's state dir
+
+    def script(self, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+        """Run ``scripts/dev-cluster ARGS`` against this cluster's state directory."""
+        return run_dev_cluster(*args, env=self.env, timeout=timeout)
+
+
+def run_dev_cluster(
+    *args: str, env: dict[str, str], timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(DEV_CLUSTER_SCRIPT), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def dev_cluster_env(state_dir: Path) -> dict[str, str]:
+    """The environment for ``scripts/dev-cluster`` with its state in ``state_dir``."""
+    return dict(os.environ, GITOPS_GUARD_CLUSTER_DIR=str(state_dir), GITOPS_GUARD_CACHE=str(cache_dir()))
+
+
+@pytest.fixture(scope="session")
+def dev_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevCluster]:
+    """One real cluster for the whole test session, started on first use and stopped at the end.
+
+    Its state lives in a temporary directory, so it neither touches nor is touched by a
+    developer's own ``scripts/dev-cluster up``. The binaries come from scripts/install-tools:
+    missing, the tests that use this fixture skip on a laptop and fail in CI.
+    """
+    for name in DEV_CLUSTER_BINARIES:
+        require_tool(name)
+    state_dir = tmp_path_factory.mktemp("dev-cluster")
+    env = dev_cluster_env(state_dir)
+    up = run_dev_cluster("up", "--no-install", env=env)
+    if up.returncode != 0:
+        run_dev_cluster("down", env=env)
+        pytest.fail(f"scripts/dev-cluster up failed ({up.returncode}):\n{up.stderr}", pytrace=False)
+    cluster = DevCluster(Path(up.stdout.strip().splitlines()[-1]), state_dir, env)
+    try:
+        yield cluster
+    finally:
+        down = run_dev_cluster("down", env=env)
+        assert down.returncode == 0, down.stderr
