@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from gitops_guard.checks.base import Check
 from gitops_guard.checks.schema_check import SchemaCheck
+from gitops_guard.checks.sync_check import SyncCheck
 from gitops_guard.checks.yaml_check import YamlCheck
 from gitops_guard.rules import Rule
 
 CHECKS: dict[str, Check] = {
     "yaml": YamlCheck(),
     "schema": SchemaCheck(),
+    "sync": SyncCheck(),
 }
 
 
