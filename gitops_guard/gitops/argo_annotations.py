@@ -17,7 +17,6 @@ was recognised.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -227,6 +226,8 @@ def sync_option_problem(option: str, where: str) -> str | None:
 
 def suggest(word: str, known: list[str] | frozenset[str]) -> str | None:
     """The nearest known spelling: case and spacing differences first, then edit distance."""
+    import difflib  # lazily: only a misspelling needs it, and the hook starts on every commit
+
     squashed = re.sub(r"\s+", "", word).lower()
     for candidate in sorted(known):
         if candidate.lower() == squashed:
