@@ -6,8 +6,9 @@ never prints and never exits.
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -15,11 +16,12 @@ from gitops_guard import baseline as baseline_mod
 from gitops_guard import resources as resources_mod
 from gitops_guard.checks import CHECKS, all_rules
 from gitops_guard.checks.base import CheckContext, Settings
-from gitops_guard.config import Config
+from gitops_guard.config import Config, merge
+from gitops_guard.datafiles import data_dir
 from gitops_guard.errors import ConfigError
 from gitops_guard.findings import Finding, Severity
 from gitops_guard.report.model import Report
-from gitops_guard.rules import Rule, matches
+from gitops_guard.rules import Rule, is_template, matches
 from gitops_guard.schema.builtin import available_versions, parse_version
 from gitops_guard.source.limits import Limits
 from gitops_guard.source.load import load
@@ -54,14 +56,59 @@ def active_rules(opts: CheckOptions) -> list[Rule]:
             raise ConfigError(f"unknown rule or family {sel!r} (see `gitops-guard rules`)")
     out = []
     for rule in known:
-        if opts.select and not any(matches(rule.id, s) for s in opts.select):
-            continue
-        if any(matches(rule.id, s) for s in opts.ignore):
-            continue
-        if not opts.config.for_rule(rule.id).enabled and not any(rule.id == s for s in opts.select):
+        if is_template(rule.id):
+            # Stands for rules named at run time: on unless its whole family is left out;
+            # each rule it yields is then filtered on its own (reported()).
+            if opts.select and not any(matches(rule.id, s) for s in opts.select):
+                continue
+            if any(rule.id.startswith(s.rstrip("/") + "/") for s in opts.ignore):
+                continue
+        elif not _wanted(rule.id, opts):
             continue
         out.append(rule)
     return out
+
+
+def _wanted(rule_id: str, opts: CheckOptions) -> bool:
+    if opts.select and not any(matches(rule_id, s) for s in opts.select):
+        return False
+    if any(matches(rule_id, s) for s in opts.ignore):
+        return False
+    return opts.config.for_rule(rule_id).enabled or any(rule_id == s for s in opts.select)
+
+
+def _reporter(rules: list[Rule], opts: CheckOptions) -> Callable[[str], bool]:
+    """Whether a finding's rule is reported: an active rule, or one named at run time
+    (``policy/<name>``) under an active template that select/ignore/config allow."""
+    active = frozenset(r.id for r in rules)
+    known = frozenset(r.id for r in all_rules())
+    templates = [r.id for r in rules if is_template(r.id)]
+    memo: dict[str, bool] = {}
+
+    def reported(rule_id: str) -> bool:
+        if rule_id in active:
+            return True
+        if rule_id in known or not templates:
+            return False
+        if rule_id not in memo:
+            memo[rule_id] = any(matches(t, rule_id) for t in templates) and _wanted(rule_id, opts)
+        return memo[rule_id]
+
+    return reported
+
+
+@functools.cache
+def _default_preset() -> Config:
+    from gitops_guard.config import load_config
+
+    return load_config(data_dir("policies") / "presets" / "default.yaml")
+
+
+def with_default_preset(config: Config) -> Config:
+    """The default preset under every configuration, written or not (rules it turns off,
+    such as the shipped admission policies, stay off unless enabled). Merging it again
+    under a config that already extends it changes nothing."""
+    return merge(_default_preset(), config)
 
 
 def settings_for(opts: CheckOptions, cwd: Path) -> Settings:
@@ -82,7 +129,9 @@ def settings_for(opts: CheckOptions, cwd: Path) -> Settings:
 
 def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     cwd = cwd or Path.cwd()
+    opts = replace(opts, config=with_default_preset(opts.config))
     rules = active_rules(opts)
+    reported = _reporter(rules, opts)
     settings = settings_for(opts, cwd)
     exclude = None
     if opts.config.ignore:
@@ -100,7 +149,7 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     for check in CHECKS.values():
         if not any(r.id in active_ids for r in check.rules):
             continue
-        findings.extend(f for f in check.run(ctx) if f.rule in active_ids)
+        findings.extend(f for f in check.run(ctx) if reported(f.rule))
     findings = _configure(findings, opts.config)
     findings = apply_inline(findings, {f.path: f.text for f in files})
     if opts.baseline is not None:

@@ -30,7 +30,25 @@ class Rule:
         return textwrap.dedent(self.doc).strip()
 
 
+# A rule ID ending in this stands for rules named at run time (``policy/<name>``: one rule
+# per admission policy found in the repository).
+TEMPLATE = "<name>"
+
+
+def is_template(rule_id: str) -> bool:
+    return rule_id.endswith("/" + TEMPLATE)
+
+
 def matches(rule_id: str, selector: str) -> bool:
-    """``selector`` is a rule ID or a family prefix (``secrets`` or ``secrets/``)."""
+    """``selector`` is a rule ID or a family prefix (``secrets`` or ``secrets/``).
+
+    A template ID (``policy/<name>``) is also named by every ID of its family
+    (``policy/require-labels``), so such selectors are known rules.
+    """
     selector = selector.rstrip("/")
-    return rule_id == selector or rule_id.startswith(selector + "/")
+    if rule_id == selector or rule_id.startswith(selector + "/"):
+        return True
+    if is_template(rule_id):
+        family = rule_id[: -len(TEMPLATE)]
+        return selector.startswith(family) and len(selector) > len(family)
+    return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gitops_guard.checks.base import Check
+from gitops_guard.checks.policy_check import PolicyCheck
 from gitops_guard.checks.schema_check import SchemaCheck
 from gitops_guard.checks.sync_check import SyncCheck
 from gitops_guard.checks.yaml_check import YamlCheck
@@ -12,6 +13,7 @@ CHECKS: dict[str, Check] = {
     "yaml": YamlCheck(),
     "schema": SchemaCheck(),
     "sync": SyncCheck(),
+    "policy": PolicyCheck(),
 }
 
 
