@@ -53,6 +53,11 @@ def cli() -> None:
     "--baseline", type=click.Path(dir_okay=False), help="Findings recorded here do not fail the run."
 )
 @click.option("--base", help="PR mode: also compare the change against REV.")
+@click.option(
+    "--no-render",
+    is_flag=True,
+    help="Check files as written: do not build kustomizations or render local Helm charts.",
+)
 def check(
     paths: tuple[str, ...],
     fmt: str | None,
@@ -66,6 +71,7 @@ def check(
     ignore: tuple[str, ...],
     baseline: str | None,
     base: str | None,
+    no_render: bool,
 ) -> None:
     """Validate files or directories (default: the current directory)."""
     from gitops_guard.config import find_config, load_config
@@ -89,6 +95,7 @@ def check(
         schema_engine=schema_engine,
         schema_locations=schema_location,
         baseline=Path(baseline) if baseline else None,
+        render=False if no_render else None,
     )
     report = run_check(opts, cwd)
     fmt = fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")

@@ -6,6 +6,7 @@ schema-engine: builtin          # or kubeconform
 schema-locations: [schemas/]    # directories or kubeconform-style templates
 fail-on: error                  # error | warning | never
 ignore: ["vendor/**"]           # paths never checked (gitignore syntax)
+render: false                   # do not build kustomizations / Helm charts (default: true)
 rules:
   schema/missing: error         # a severity, or "disable"
   secrets: disable              # a family prefix works too
@@ -31,7 +32,16 @@ from gitops_guard.source.yamldoc import Document, decode, parse
 CONFIG_NAMES = (".gitops-guard.yaml", ".gitops-guard.yml")
 FAIL_ON = ("error", "warning", "never")
 _KEYS = frozenset(
-    {"extends", "kubernetes-version", "schema-engine", "schema-locations", "fail-on", "ignore", "rules"}
+    {
+        "extends",
+        "kubernetes-version",
+        "schema-engine",
+        "schema-locations",
+        "fail-on",
+        "ignore",
+        "rules",
+        "render",
+    }
 )
 
 
@@ -51,6 +61,7 @@ class Config:
     ignore: tuple[str, ...] = ()
     rules: Mapping[str, RuleConfig] = field(default_factory=dict)
     source: Path | None = None
+    render: bool | None = None  # None: not said (rendering is on)
 
     def for_rule(self, rule_id: str) -> RuleConfig:
         """The most specific entry wins: ``schema/missing`` over ``schema``."""
@@ -111,6 +122,7 @@ def load_config(path: Path | None, *, _seen: frozenset[Path] = frozenset()) -> C
         ignore=_str_list(data, "ignore", err),
         rules=_rules(data.get("rules"), err),
         source=path,
+        render=_opt_bool(data, "render", err),
     )
     return merge(base, cfg)
 
@@ -125,6 +137,7 @@ def merge(base: Config, override: Config) -> Config:
         ignore=base.ignore + override.ignore,
         rules={**base.rules, **override.rules},
         source=override.source or base.source,
+        render=override.render if override.render is not None else base.render,
     )
 
 
@@ -162,6 +175,13 @@ def _opt_str(data: Mapping[str, Any], key: str, err: _Errors) -> str | None:
     if not isinstance(value, str):
         err.fail((key,), f"{key!r} must be a string")
     return str(value)
+
+
+def _opt_bool(data: Mapping[str, Any], key: str, err: _Errors) -> bool | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, bool):
+        err.fail((key,), f"{key!r} must be true or false")
+    return value
 
 
 def _choice(data: Mapping[str, Any], key: str, options: tuple[str, ...], err: _Errors) -> str | None:

@@ -40,6 +40,8 @@ class CheckOptions:
     schema_locations: Sequence[str] = ()
     baseline: Path | None = None
     limits: Limits = field(default_factory=Limits)
+    # Build kustomize roots and local Helm charts (None: the config decides; default on).
+    render: bool | None = None
 
 
 def cache_dir() -> Path:
@@ -144,12 +146,22 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     files = load(candidates, opts.limits)
     resources = list(resources_mod.from_files(files))
     active_ids = frozenset(r.id for r in rules)
-    ctx = CheckContext(files, resources, settings, active_ids)
+    render_findings: list[Finding] = []
+    rendered_paths: set[str] = set()
+    if _renders(opts, active_ids):
+        from gitops_guard.render.stage import render
+
+        rendered = render(files, resources, settings, exclude=exclude)
+        resources, render_findings = rendered.resources, rendered.findings
+        rendered_paths = rendered.rendered_paths
+    ctx = CheckContext(files, resources, settings, active_ids, render_findings)
     findings: list[Finding] = []
     for check in CHECKS.values():
         if not any(r.id in active_ids for r in check.rules):
             continue
         findings.extend(f for f in check.run(ctx) if reported(f.rule))
+    if rendered_paths:
+        findings = _merge_overlays(findings, rendered_paths)
     findings = _configure(findings, opts.config)
     findings = apply_inline(findings, {f.path: f.text for f in files})
     if opts.baseline is not None:
@@ -157,6 +169,26 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
         findings = [f for f in findings if f.fingerprint not in known]
     documents = sum(len(f.documents) for f in files)
     return Report.build(findings, files=len(files), documents=documents, rules=rules)
+
+
+def _renders(opts: CheckOptions, active_ids: frozenset[str]) -> bool:
+    """Rendering feeds the object checks; YAML checks alone read files as written."""
+    enabled = opts.render if opts.render is not None else opts.config.render is not False
+    return enabled and any(not rule_id.startswith("yaml/") for rule_id in active_ids)
+
+
+def _merge_overlays(findings: list[Finding], rendered_paths: set[str]) -> list[Finding]:
+    """One base file rendered by several overlays reports each problem once, not once per overlay."""
+    seen: set[tuple[str, str, int | None, int | None, str]] = set()
+    out = []
+    for f in findings:
+        if f.path in rendered_paths:
+            key = (f.rule, f.path, f.line, f.column, f.message)
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append(f)
+    return out
 
 
 def _configure(findings: list[Finding], config: Config) -> list[Finding]:

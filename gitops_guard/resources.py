@@ -20,6 +20,8 @@ class Resource:
     ref: ObjectRef
     body: dict[str, Any]
     document: Document
+    # Display path of the kustomization or Chart.yaml this object was rendered by (None: as written).
+    rendered_by: str | None = None
 
     @property
     def api_version(self) -> str:

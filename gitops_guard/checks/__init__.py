@@ -7,15 +7,19 @@ from gitops_guard.checks.policy_check import PolicyCheck
 from gitops_guard.checks.schema_check import SchemaCheck
 from gitops_guard.checks.sync_check import SyncCheck
 from gitops_guard.checks.yaml_check import YamlCheck
+from gitops_guard.render.check import RenderCheck
 from gitops_guard.rules import Rule
 
 CHECKS: dict[str, Check] = {
     "yaml": YamlCheck(),
     "schema": SchemaCheck(),
+    "render": RenderCheck(),
     "sync": SyncCheck(),
     "policy": PolicyCheck(),
 }
 
 
 def all_rules() -> list[Rule]:
-    return sorted((r for c in CHECKS.values() for r in c.rules), key=lambda r: r.id)
+    # A rule two checks share (check/not-run) is listed once.
+    unique = {r.id: r for c in CHECKS.values() for r in c.rules}
+    return sorted(unique.values(), key=lambda r: r.id)

@@ -30,6 +30,8 @@ class CheckContext:
     settings: Settings
     # Rule IDs this run reports; a check may skip work for rules not in it.
     active: frozenset[str]
+    # What the render stage could not render (render/failed, check/not-run); see render/stage.py.
+    render_findings: Sequence[Finding] = ()
 
 
 class Check(Protocol):
@@ -50,11 +52,11 @@ def at_document(
     outcome: Outcome = Outcome.VIOLATION,
     fingerprint_key: str = "",
 ) -> Finding:
-    line, column = doc.locate(path, key=key)
+    where, line, column = doc.position(path, key=key)
     return Finding(
         rule=rule.id,
         severity=rule.severity,
-        path=doc.path,
+        path=where,
         line=line,
         column=column,
         message=message,

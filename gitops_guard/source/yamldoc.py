@@ -82,6 +82,11 @@ class Document:
         root = self.tree()
         return root.start_mark.line + 1 if root is not None else None
 
+    def position(self, path: Sequence[str | int], *, key: bool = False) -> tuple[str, int | None, int | None]:
+        """File, line and column a finding about ``path`` is reported at.  A rendered
+        document (render/mapping.py) overrides it to point into the patch that set the field."""
+        return (self.path, *self.locate(path, key=key))
+
     def locate(self, path: Sequence[str | int], *, key: bool = False) -> tuple[int | None, int | None]:
         """Line and column (1-based) of the node at ``path``, or of its deepest existing ancestor.
 

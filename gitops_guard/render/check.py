@@ -1,0 +1,55 @@
+"""The ``render/failed`` rule and the check that reports what the render stage could not render.
+
+Rendering happens before the checks run (its objects are what they check), so
+this check only reports the stage's failures; ``check/not-run`` is shared with
+the schema check and means the same here: a binary is missing, nothing was
+rendered, and that is never a pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from gitops_guard.checks.base import CheckContext
+from gitops_guard.checks.schema_check import NOT_RUN
+from gitops_guard.findings import Finding, Severity
+from gitops_guard.rules import Rule
+
+FAILED = Rule(
+    "render/failed",
+    Severity.ERROR,
+    "A kustomization or local Helm chart that does not render (the objects under it are checked as written).",
+    """
+    `check` builds every kustomize root (a kustomization no other one includes)
+    with the real kustomize binary and renders every local Helm chart with
+    `helm template` and its default values; the rendered objects are what the
+    other checks validate. A build error, a missing file, a template error or a
+    timeout is reported here, at the kustomization.yaml or Chart.yaml, with the
+    tool's own error line; the files under it are then checked as they are.
+    Remote bases, `helmCharts` and chart dependencies that are not vendored are
+    never fetched: they are reported as not checked. Turn rendering off with
+    `--no-render` or `render: false`.
+
+    FAIL:
+        # overlays/prod/kustomization.yaml
+        resources:
+          - ../../base
+        patches:
+          - path: replicas.yaml      # no such file
+
+    PASS:
+        # overlays/prod/kustomization.yaml
+        resources:
+          - ../../base
+        patches:
+          - path: replicas-patch.yaml
+    """,
+)
+
+
+class RenderCheck:
+    name: str = "render"
+    rules: tuple[Rule, ...] = (FAILED, NOT_RUN)
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        yield from ctx.render_findings

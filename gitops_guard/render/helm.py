@@ -1,0 +1,85 @@
+"""Render a local Helm chart with the real helm binary and its default values.
+
+``helm template`` marks every output document with ``# Source: <chart>/<file>``;
+that comment is how a finding gets back to the template file.  Templates are
+not YAML, so a finding names the template with no line.  Dependencies must be
+vendored under ``charts/``: a missing one is a render failure, never a download.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitops_guard.render import tools
+from gitops_guard.resources import is_object
+from gitops_guard.source.limits import Limits
+from gitops_guard.source.yamldoc import parse
+
+_SEPARATOR = re.compile(r"^---[ \t]*$", re.M)
+_SOURCE = re.compile(r"^# Source: (.+?)\s*$", re.M)
+
+
+@dataclass
+class Rendered:
+    objects: list[tuple[dict[str, Any], Path | None]] = field(default_factory=list)
+    error: str = ""
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+def chart_roots(chart_files: list[Path]) -> list[Path]:
+    """Chart directories that are not a vendored dependency (``charts/<name>``) of another chart."""
+    dirs = sorted({f.parent for f in chart_files if f.name == "Chart.yaml"})
+    return [d for d in dirs if not (d.parent.name == "charts" and (d.parent.parent / "Chart.yaml").is_file())]
+
+
+def template(
+    binary: list[str], chart: Path, kube_version: tuple[int, int], timeout: float, cwd: Path
+) -> Rendered:
+    name = _release_name(chart.name)
+    cmd = [
+        *binary,
+        "template",
+        name,
+        str(chart),
+        "--namespace",
+        "default",
+        "--kube-version",
+        f"{kube_version[0]}.{kube_version[1]}.0",
+    ]
+    result = tools.run(cmd, cwd=chart, timeout=timeout)
+    if not result.ok:
+        error = result.error.replace(str(chart) + os.sep, "").replace(str(cwd) + os.sep, "")
+        return Rendered(error=error, timed_out=result.timed_out)
+    return Rendered(objects=list(_split(result.stdout, chart)))
+
+
+def _split(stream: str, chart: Path) -> Any:
+    for chunk in _SEPARATOR.split(stream):
+        if not chunk.strip():
+            continue
+        match = _SOURCE.search(chunk)
+        source = _source_path(match.group(1), chart) if match else None
+        parsed = parse(chunk, "<helm template>", Limits())
+        for doc in parsed.documents:
+            if is_object(doc.data):
+                yield doc.data, source
+
+
+def _source_path(named: str, chart: Path) -> Path:
+    # "<chart name>/templates/x.yaml", or "<chart>/charts/<sub>/templates/x.yaml".
+    _, _, rest = named.partition("/")
+    return Path(os.path.normpath(chart / rest))
+
+
+def _release_name(text: str) -> str:
+    """A valid release name (DNS label) made from the chart directory name."""
+    cleaned = re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")
+    return (cleaned or "release")[:53]

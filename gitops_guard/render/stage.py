@@ -1,0 +1,329 @@
+"""The render stage: kustomize roots and local Helm charts → objects joined to the run.
+
+Semantics (see DESIGN.md, "Rendering"):
+
+* Files a successfully built root consumed are checked through their rendered
+  objects (one per overlay; the pipeline merges identical findings); their plain
+  objects leave the run.  Files in no root, and the files of a root that failed,
+  are checked as they are written.
+* Only roots that include a checked file are built, so a pre-commit run over
+  files that no kustomization includes spawns no process.  Of a root's output,
+  only objects that come from a checked file (or a checked patch) are kept.
+* Nothing is fetched: remote bases, ``helmCharts`` and missing chart
+  dependencies are "not checked" findings, never a network call or a hang.
+"""
+
+from __future__ import annotations
+
+import functools
+import tempfile
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitops_guard.checks.base import Settings, at_document, at_file
+from gitops_guard.checks.schema_check import NOT_RUN
+from gitops_guard.findings import Finding, Outcome
+from gitops_guard.render import helm, kustomize, mapping, tools
+from gitops_guard.render import tree as tree_mod
+from gitops_guard.render.check import FAILED
+from gitops_guard.resources import Resource, object_ref
+from gitops_guard.source.classify import FileKind
+from gitops_guard.source.limits import Limits
+from gitops_guard.source.load import SourceFile, read
+from gitops_guard.source.walk import Candidate, display_path
+from gitops_guard.source.yamldoc import Document
+
+_KUSTOMIZE_INPUTS = frozenset({FileKind.MANIFEST, FileKind.KUSTOMIZE_PATCH, FileKind.KUSTOMIZATION})
+_CHART_FILES = frozenset({FileKind.HELM_TEMPLATE, FileKind.HELM_VALUES, FileKind.HELM_CHART})
+
+
+@dataclass
+class RenderOutcome:
+    resources: list[Resource]
+    findings: list[Finding] = field(default_factory=list)
+    # Display paths whose objects were checked through rendered output.
+    rendered_paths: set[str] = field(default_factory=set)
+    processes: int = 0  # binaries run (kept visible: the hook must spawn none for plain files)
+
+
+@dataclass
+class _Job:
+    kind: str  # "kustomize" | "helm"
+    directory: Path
+    file: Path  # kustomization.yaml or Chart.yaml
+    closure: list[tree_mod.Kustomization] = field(default_factory=list)
+
+
+def render(
+    files: Sequence[SourceFile],
+    resources: Sequence[Resource],
+    settings: Settings,
+    *,
+    exclude: Any = None,
+    timeout: float = tools.DEFAULT_TIMEOUT,
+    jobs: int = 2,
+) -> RenderOutcome:
+    cwd = settings.cwd.resolve()
+    checked = {sf.abspath: sf for sf in files}
+    findings: list[Finding] = []
+    cache_bin = settings.cache_dir / "bin" if settings.cache_dir else None
+
+    kjobs = _kustomize_jobs(files, cwd, exclude, checked, findings)
+    hjobs = _helm_jobs(files, cwd)
+    if not kjobs and not hjobs:
+        return RenderOutcome(list(resources), findings)
+
+    binaries: dict[str, list[str] | None] = {}
+    if kjobs:
+        binaries["kustomize"] = tools.find_kustomize(cache_bin)
+    if hjobs:
+        binaries["helm"] = tools.find_helm(cache_bin)
+    runnable = []
+    for kind, group in (("kustomize", kjobs), ("helm", hjobs)):
+        if not group:
+            continue
+        if binaries[kind] is None:
+            findings.append(_not_run(kind, group, cwd, checked))
+        else:
+            runnable.extend(group)
+
+    out = RenderOutcome([], findings)
+    consumed: set[Path] = set()
+    rendered: list[Resource] = []
+    with tempfile.TemporaryDirectory(prefix="gitops-guard-render-") as tmp:
+
+        def work(item: tuple[int, _Job]) -> Any:
+            i, job = item
+            if job.kind == "kustomize":
+                return kustomize.build(
+                    binaries["kustomize"] or [], job.directory, Path(tmp, str(i)), cwd, timeout
+                )
+            return helm.template(
+                binaries["helm"] or [], job.directory, settings.kubernetes_version, timeout, cwd
+            )
+
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            results = list(pool.map(work, enumerate(runnable)))
+    out.processes = len(runnable)
+    loader = _Loader(checked, cwd)
+    for job, result in zip(runnable, results, strict=True):
+        if not result.ok:
+            findings.append(_failed(job, result.error, result.timed_out, cwd, checked))
+            continue
+        if job.kind == "kustomize":
+            rendered.extend(_kustomize_objects(job, result, loader, checked, consumed))
+        else:
+            rendered.extend(_helm_objects(job, result, loader, checked))
+    consumed_paths = {checked[p].path for p in consumed if p in checked}
+    out.resources = [r for r in resources if r.path not in consumed_paths] + rendered
+    out.rendered_paths = consumed_paths | {r.path for r in rendered}
+    return out
+
+
+# --- which roots and charts to render -------------------------------------------------------
+
+
+def _kustomize_jobs(
+    files: Sequence[SourceFile],
+    cwd: Path,
+    exclude: Any,
+    checked: dict[Path, SourceFile],
+    findings: list[Finding],
+) -> list[_Job]:
+    near = functools.cache(lambda d: tree_mod.near_kustomization(d / "_", cwd))
+    inputs = [sf for sf in files if sf.kind in _KUSTOMIZE_INPUTS and _under(sf.abspath, cwd)]
+    if not any(sf.kind is FileKind.KUSTOMIZATION or near(sf.abspath.parent) for sf in inputs):
+        return []
+    tree = tree_mod.discover(cwd, files, exclude)
+    checked_dirs: set[Path] = set()
+    for sf in inputs:
+        for parent in sf.abspath.parents:
+            if parent in checked_dirs:
+                break
+            checked_dirs.add(parent)
+            if parent == cwd:
+                break
+    jobs = []
+    for root in tree_mod.roots(tree):
+        members = tree_mod.closure(root, tree)
+        if not any(k.dir in checked_dirs for k in members):
+            continue
+        remote = [r for k in members for r in k.remote]
+        helm_charts = [k for k in members if k.data.get("helmCharts")]
+        if remote or helm_charts:
+            why = (
+                f"remote base {remote[0]!r} is not fetched (rendering is offline)"
+                if remote
+                else f"{_show(helm_charts[0].file, cwd)} uses helmCharts (needs --enable-helm and a chart "
+                "download)"
+            )
+            message = f"not rendered: {why}; files under it are checked as written"
+            findings.append(_at_root(root.file, cwd, checked, message, Outcome.NOT_CHECKED))
+            continue
+        jobs.append(_Job("kustomize", root.dir, root.file, members))
+    return jobs
+
+
+def _helm_jobs(files: Sequence[SourceFile], cwd: Path) -> list[_Job]:
+    charts: set[Path] = set()
+    for sf in files:
+        if sf.kind not in _CHART_FILES:
+            continue
+        chart = _chart_of(sf.abspath, cwd)
+        if chart is not None:
+            charts.add(chart)
+    tops = helm.chart_roots([c / "Chart.yaml" for c in charts])
+    return [_Job("helm", c, c / "Chart.yaml") for c in tops]
+
+
+def _chart_of(path: Path, cwd: Path) -> Path | None:
+    """The top-level chart a file belongs to (a vendored subchart belongs to its parent)."""
+    found = None
+    for parent in path.parents:
+        if (parent / "Chart.yaml").is_file():
+            found = parent
+            if not (parent.parent.name == "charts" and (parent.parent.parent / "Chart.yaml").is_file()):
+                return parent
+        if parent == cwd or parent.parent == parent:
+            break
+    return found
+
+
+# --- objects ---------------------------------------------------------------------------------
+
+
+class _Loader:
+    """Source files by absolute path: the run's own, or read on demand (not checked)."""
+
+    def __init__(self, checked: dict[Path, SourceFile], cwd: Path) -> None:
+        self.checked = checked
+        self.cwd = cwd
+        self.extra: dict[Path, SourceFile | None] = {}
+
+    def __call__(self, path: Path) -> SourceFile | None:
+        if path in self.checked:
+            return self.checked[path]
+        if path not in self.extra:
+            try:
+                cand = Candidate(path, display_path(path, self.cwd), explicit=False)
+                sf = read(cand, FileKind.MANIFEST, Limits()) if path.is_file() else None
+            except OSError:
+                sf = None
+            self.extra[path] = sf
+        return self.extra[path]
+
+
+def _kustomize_objects(
+    job: _Job,
+    built: kustomize.Built,
+    load: _Loader,
+    checked: dict[Path, SourceFile],
+    consumed: set[Path],
+) -> Iterable[Resource]:
+    root_label = display_path(job.file, load.cwd)
+    patch_refs = [(ref, load(ref.file)) for k in job.closure for ref in reversed(k.patches)]
+    for body, origin in built.objects:
+        ref = object_ref(body)
+        if origin.path is not None:
+            sf = load(origin.path)
+            source = mapping.match_in_file(sf, body) if sf is not None else None
+            if source is None:
+                continue
+            patches = [
+                (patch.abspath, doc)
+                for pref, patch in patch_refs
+                if patch is not None
+                for doc in patch.documents
+                if mapping.patch_targets(doc, pref.target, body, source.data)
+            ]
+            # Kept when its file, or a patch that changes it, is part of this run.
+            if origin.path not in checked and not any(p in checked for p, _ in patches):
+                continue
+            if origin.path in checked:
+                consumed.add(origin.path)
+            document = mapping.rendered_document(source, body, [d for _, d in patches])
+            yield Resource(ref, body, document, rendered_by=root_label)
+            continue
+        origin_file = origin.configured_in or job.file
+        if origin_file not in checked:
+            continue
+        kdoc = _first_mapping(checked[origin_file].documents)
+        if kdoc is None:
+            continue
+        doc = mapping.generator_document(kdoc, body, origin.configured_by)
+        yield Resource(ref, body, doc, rendered_by=root_label)
+
+
+def _helm_objects(
+    job: _Job, result: helm.Rendered, load: _Loader, checked: dict[Path, SourceFile]
+) -> Iterable[Resource]:
+    chart_label = display_path(job.file, load.cwd)
+    whole_chart = any(
+        p.kind in (FileKind.HELM_VALUES, FileKind.HELM_CHART) and _under(a, job.directory)
+        for a, p in checked.items()
+    )
+    for index, (body, source) in enumerate(result.objects):
+        target = source if source is not None else job.file
+        if not (whole_chart or target in checked):
+            continue
+        shown = checked[target].path if target in checked else display_path(target, load.cwd)
+        # Templates are not YAML: the finding names the template, with no line.
+        doc = Document(shown, index, body, None)
+        yield Resource(object_ref(body), body, doc, rendered_by=chart_label)
+
+
+def _first_mapping(docs: list[Document]) -> Document | None:
+    return next((d for d in docs if isinstance(d.data, dict)), None)
+
+
+# --- findings --------------------------------------------------------------------------------
+
+
+def _failed(job: _Job, error: str, timed_out: bool, cwd: Path, checked: dict[Path, SourceFile]) -> Finding:
+    tool = "kustomize build" if job.kind == "kustomize" else "helm template"
+    offline = timed_out or "127.0.0.1:9" in error or "proxyconnect" in error
+    if offline:
+        error = error if timed_out else "it needs the network, and rendering is offline"
+    message = f"{tool} failed: {error}; files under it are checked as written"
+    outcome = Outcome.NOT_CHECKED if offline else Outcome.VIOLATION
+    return _at_root(job.file, cwd, checked, message, outcome, fingerprint_key=f"{tool}")
+
+
+def _at_root(
+    file: Path,
+    cwd: Path,
+    checked: dict[Path, SourceFile],
+    message: str,
+    outcome: Outcome,
+    *,
+    fingerprint_key: str = "",
+) -> Finding:
+    sf = checked.get(file)
+    doc = _first_mapping(sf.documents) if sf is not None else None
+    if doc is not None:
+        return at_document(FAILED, doc, message, outcome=outcome, fingerprint_key=fingerprint_key)
+    path = sf.path if sf is not None else _show(file, cwd)
+    return at_file(FAILED, path, message, line=1, outcome=outcome, fingerprint_key=fingerprint_key)
+
+
+def _not_run(kind: str, group: list[_Job], cwd: Path, checked: dict[Path, SourceFile]) -> Finding:
+    what = "kustomizations" if kind == "kustomize" else "Helm charts"
+    message = (
+        f"{kind} not found (install it with scripts/install-tools or put it on PATH): "
+        f"{len(group)} {what} not rendered; files under them are checked as written"
+    )
+    first = group[0].file
+    sf = checked.get(first)
+    path = sf.path if sf is not None else _show(first, cwd)
+    return at_file(NOT_RUN, path, message, outcome=Outcome.NOT_CHECKED, fingerprint_key=f"render:{kind}")
+
+
+def _show(path: Path, cwd: Path) -> str:
+    return display_path(path, cwd)
+
+
+def _under(path: Path, directory: Path) -> bool:
+    return path == directory or directory in path.parents
