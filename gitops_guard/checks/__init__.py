@@ -5,6 +5,7 @@ from __future__ import annotations
 from gitops_guard.checks.base import Check
 from gitops_guard.checks.policy_check import PolicyCheck
 from gitops_guard.checks.schema_check import SchemaCheck
+from gitops_guard.checks.secrets_check import SecretsCheck
 from gitops_guard.checks.sync_check import SyncCheck
 from gitops_guard.checks.yaml_check import YamlCheck
 from gitops_guard.render.check import RenderCheck
@@ -15,6 +16,7 @@ CHECKS: dict[str, Check] = {
     "schema": SchemaCheck(),
     "render": RenderCheck(),
     "sync": SyncCheck(),
+    "secrets": SecretsCheck(),
     "policy": PolicyCheck(),
 }
 

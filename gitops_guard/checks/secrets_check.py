@@ -1,0 +1,231 @@
+"""Secrets: plaintext Secret objects and credentials anywhere in the repository.
+
+The work is in ``gitops_guard.secrets``; this module turns what it finds into
+findings that name the detector and the key path, never the value, with a
+fingerprint that hashes the secret (so a baseline survives edits around it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from gitops_guard.checks.base import CheckContext, at_document, at_file
+from gitops_guard.findings import Finding, ObjectRef, Severity
+from gitops_guard.resources import is_object, object_ref
+from gitops_guard.rules import Rule
+from gitops_guard.secrets.allowlist import Allowlist
+from gitops_guard.secrets.candidates import (
+    Candidate,
+    PathT,
+    display_path,
+    from_document,
+    from_text,
+    is_secret,
+)
+from gitops_guard.secrets.detectors import detect
+from gitops_guard.secrets.mask import digest
+from gitops_guard.secrets.plaintext import generator_literals, plaintext_values
+from gitops_guard.secrets.refs import is_sops_document
+from gitops_guard.source.load import SourceFile
+from gitops_guard.source.yamldoc import Document
+
+PLAINTEXT = Rule(
+    "secrets/plaintext-secret",
+    Severity.ERROR,
+    "A Secret whose data/stringData is committed in plaintext (not SOPS-encrypted).",
+    """
+    Anyone who can read the repository can read the value: encrypt the file with
+    SOPS, or commit a SealedSecret or an ExternalSecret instead. kustomize
+    `secretGenerator` literals are reported the same way.
+
+    Not flagged: files SOPS encrypted (a top-level `sops:` block), `ENC[...]`
+    values, empty values, and values that are only references filled in at
+    deploy time (`${VAR}` for Flux postBuild substitution, `<path:...>` for the
+    Argo CD Vault Plugin, `{{ }}` templates, secret-manager URIs such as
+    `op://`, `vault:`, `ref+`). A Secret whose values are all empty or
+    references is therefore not flagged: nothing secret is committed. In Argo
+    CD repository and cluster Secrets (label `argocd.argoproj.io/secret-type`)
+    only credential fields count: a public repository's `url` is not a secret.
+
+    FAIL:
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: db
+        stringData:
+          password: example-only
+
+    PASS:
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: db
+        stringData:
+          password: ${DB_PASSWORD}     # substituted by Flux postBuild
+    """,
+)
+DETECTED = Rule(
+    "secrets/detected",
+    Severity.ERROR,
+    "A credential found by detectors in any file: keys, tokens, passwords, private keys.",
+    """
+    Token formats (private keys, AWS, GitHub, GitLab, Slack, Stripe, JWT, npm,
+    PyPI and more) are detect-secrets' detectors; a key named like a credential
+    (`password`, `apiKey`, `clientSecret`, `DB_PASSWORD` in `env`) holding a
+    literal is reported too, and in Secret `data`/`stringData` and container
+    `env` values a random-looking string alone is enough. Secret `data` is
+    base64-decoded before scanning. The message names the detector and the key
+    path, never the value.
+
+    Never reported: SOPS-encrypted files, `SealedSecret` ciphertext, External
+    Secrets objects, templated values (`{{ }}`, `${VAR}`), secret-manager URIs
+    (`op://`, `vault:`, `ref+`, `akv://`, `gcpsm://`, `sm://`, ...) and names of
+    Secrets (`secretName: db-creds`, `existingSecret: ...`). A line can be
+    allowed with detect-secrets' `# pragma: allowlist secret` (or
+    `# pragma: allowlist nextline secret` on the line before), or with
+    `# gitops-guard: disable-line secrets`.
+
+    FAIL:
+        env:
+          - name: DB_PASSWORD
+            value: example-only
+
+    PASS:
+        env:
+          - name: DB_PASSWORD
+            valueFrom:
+              secretKeyRef: {name: db, key: password}
+    """,
+)
+
+
+class SecretsCheck:
+    name: str = "secrets"
+    rules: tuple[Rule, ...] = (PLAINTEXT, DETECTED)
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        want_plain = PLAINTEXT.id in ctx.active
+        want_detect = DETECTED.id in ctx.active
+        for sf in ctx.files:
+            if sf.text is None:
+                continue
+            allow = Allowlist(sf.text)
+            found = _scan_file(sf, want_plain=want_plain, want_detect=want_detect)
+            for finding in found:
+                if not allow.allows(finding.line):
+                    yield finding
+
+
+def _scan_file(sf: SourceFile, *, want_plain: bool, want_detect: bool) -> Iterator[Finding]:
+    if not sf.documents:  # Helm templates and files that did not parse: their lines
+        if want_detect:
+            yield from _detect_text(sf)
+        return
+    for doc in sf.documents:
+        if doc.data is None or is_sops_document(doc.data):
+            continue
+        if want_plain:
+            yield from _plaintext(doc)
+        if want_detect:
+            yield from _detect_document(doc)
+
+
+def _objects(data: Any) -> Iterator[tuple[PathT, dict[str, Any]]]:
+    """The object itself, or the items of a v1 List."""
+    if isinstance(data, dict) and data.get("kind") == "List" and isinstance(data.get("items"), list):
+        for i, item in enumerate(data["items"]):
+            if is_object(item):
+                yield ("items", i), item
+    elif is_object(data):
+        yield (), data
+
+
+def _owner(data: Any, path: PathT) -> ObjectRef | None:
+    if len(path) >= 2 and path[0] == "items" and isinstance(path[1], int) and isinstance(data, dict):
+        items = data.get("items")
+        if isinstance(items, list) and path[1] < len(items) and is_object(items[path[1]]):
+            return object_ref(items[path[1]])
+    return object_ref(data) if is_object(data) else None
+
+
+def _plaintext(doc: Document) -> Iterator[Finding]:
+    for where, obj in _objects(doc.data):
+        ref = object_ref(obj)
+        if is_secret(obj):
+            values = plaintext_values(obj)
+            if not values:
+                continue
+            names = sorted(values)
+            shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+            section = values[names[0]][0]
+            yield at_document(
+                PLAINTEXT,
+                doc,
+                f"Secret {ref.name or '?'} commits {shown} in plaintext: encrypt it with SOPS, "
+                "or use a SealedSecret or an ExternalSecret",
+                path=(*where, section),
+                key=True,
+                obj=ref,
+                fingerprint_key=digest("\0".join(f"{k}={digest(values[k][1])}" for k in names)),
+            )
+        elif obj.get("kind") == "Kustomization" and "secretGenerator" in obj:
+            yield from _generators(doc, obj, where, ref)
+    data = doc.data
+    if isinstance(data, dict) and not is_object(data) and "secretGenerator" in data:
+        yield from _generators(doc, data, (), None)
+
+
+def _generators(
+    doc: Document, kustomization: dict[str, Any], where: PathT, ref: ObjectRef | None
+) -> Iterator[Finding]:
+    for index, name in generator_literals(kustomization):
+        literals = kustomization["secretGenerator"][index]["literals"]
+        yield at_document(
+            PLAINTEXT,
+            doc,
+            f"secretGenerator {name} commits literals in plaintext: use a SOPS-encrypted env file "
+            "or an ExternalSecret",
+            path=(*where, "secretGenerator", index, "literals"),
+            key=True,
+            obj=ref,
+            fingerprint_key=digest("\0".join(digest(str(lit)) for lit in literals)),
+        )
+
+
+def _message(c: Candidate, label: str) -> str:
+    where = display_path(c.path) if c.path else (c.key or "value")
+    if c.inner:
+        where = f"{where} ({c.key})"
+    return f"{where}: {label}" + (" (base64-decoded)" if c.decoded else "")
+
+
+def _detect_document(doc: Document) -> Iterator[Finding]:
+    seen: set[tuple[PathT, str, str, str]] = set()
+    for c in from_document(doc.data):
+        for d in detect(c):
+            identity = (c.path, c.key if c.inner else "", d.label, digest(c.committed))
+            if identity in seen:
+                continue
+            seen.add(identity)
+            yield at_document(
+                DETECTED,
+                doc,
+                _message(c, d.label),
+                path=c.path,
+                obj=_owner(doc.data, c.path),
+                fingerprint_key=f"{display_path(c.path)}\0{c.key}\0{d.label}\0{digest(c.committed)}",
+            )
+
+
+def _detect_text(sf: SourceFile) -> Iterator[Finding]:
+    assert sf.text is not None
+    for c in from_text(sf.text):
+        for d in detect(c):
+            yield at_file(
+                DETECTED,
+                sf.path,
+                _message(c, d.label),
+                line=c.line,
+                fingerprint_key=f"{c.key}\0{d.label}\0{digest(c.committed)}",
+            )

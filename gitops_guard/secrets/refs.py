@@ -1,0 +1,97 @@
+"""Values that are not secrets even where a secret would be: ciphertext and references.
+
+A GitOps repository is expected to hold *pointers* to secrets (a secret
+manager URI, a template filled in at deploy time, a variable substituted by
+Flux) and *ciphertext* (SOPS, Sealed Secrets).  None of them is a leak, so
+every detector asks here first.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# Secret-manager and plugin URIs that name where a secret lives (1Password, Vault,
+# vals ``ref+``, Azure Key Vault, GCP/AWS secret managers, Doppler, Infisical, ...).
+_REFERENCE_PREFIXES = (
+    "op://",
+    "vault:",
+    "vault://",
+    "ref+",
+    "akv://",
+    "azkv://",
+    "keyvault://",
+    "gcpsm://",
+    "gcp:secretmanager:",
+    "sm://",
+    "awssm://",
+    "awssecrets://",
+    "awsssm://",
+    "ssm://",
+    "secretsmanager://",
+    "arn:aws:secretsmanager:",
+    "arn:aws:ssm:",
+    "bws://",
+    "doppler://",
+    "infisical://",
+    "sops://",
+    "k8s://",
+    "secret://",
+    "file://",
+    "env://",
+    "env:",
+)
+# Template and substitution syntaxes: Helm/Go and Jinja ``{{ }}``, Flux postBuild and
+# shell ``${VAR}``, Kubernetes env ``$(VAR)``, Argo CD Vault Plugin ``<path:...>``,
+# Terraform/Jinja ``%{ }`` / ``{% %}``.
+_TEMPLATE = re.compile(
+    r"\{\{.*?\}\}|\{%.*?%\}|%\{.*?\}|\$\{[^}\n]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)"
+    r"|<path:[^>\n]*>|<[A-Za-z_][\w .:/-]*>",
+    re.DOTALL,
+)
+_DOLLAR_VAR = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]*")
+# GCP Secret Manager resource names.
+_GCP_RESOURCE = re.compile(r"projects/[^/\s]+/secrets/[^/\s]+(/versions/[^/\s]+)?")
+
+
+def is_sops_value(value: str) -> bool:
+    """A value SOPS encrypted: ``ENC[AES256_GCM,data:...,type:str]``."""
+    return value.startswith("ENC[") and value.endswith("]")
+
+
+def is_sops_document(data: Any) -> bool:
+    """A document SOPS encrypted carries its top-level ``sops:`` metadata mapping."""
+    if not isinstance(data, dict):
+        return False
+    meta = data.get("sops")
+    return isinstance(meta, dict) and any(k in meta for k in ("mac", "version", "lastmodified", "age", "pgp"))
+
+
+def strip_templates(value: str) -> str:
+    """The literal text of a value, template expressions removed (often nothing)."""
+    if "{" not in value and "$" not in value and "<" not in value and "%" not in value:
+        return value
+    return _DOLLAR_VAR.sub("", _TEMPLATE.sub("", value))
+
+
+def is_reference(value: str) -> bool:
+    """True when the value points at a secret (or is ciphertext) rather than being one."""
+    text = value.strip()
+    if not text:
+        return True
+    if is_sops_value(text):
+        return True
+    lowered = text.lower()
+    if lowered.startswith(_REFERENCE_PREFIXES):
+        return True
+    if _GCP_RESOURCE.fullmatch(text):
+        return True
+    return not strip_templates(text).strip()
+
+
+def literal(value: str) -> str | None:
+    """The part of ``value`` that is committed as is, or None when nothing literal remains."""
+    if is_reference(value):
+        return None
+    remainder = strip_templates(value)
+    return remainder if remainder.strip() else None
