@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.prune.conftest import Prune, app, cm, git_init, git_repository, kustomization, ks
+from tests.prune.conftest import Prune, app, cm, git_init, git_repository, ks, kustomization
 
 RULE = ["prune/broad-scope"]
 BASE = {"apps/a/cm.yaml": cm("a"), "apps/b/cm.yaml": cm("b")}
@@ -24,7 +24,9 @@ BASE = {"apps/a/cm.yaml": cm("a"), "apps/b/cm.yaml": cm("b")}
         ("apps/a", {}, 0),
     ],
 )
-def test_argo_root(prune: Prune, tmp_path: Path, path: str, policy: dict[str, bool | None], expected: int) -> None:
+def test_argo_root(
+    prune: Prune, tmp_path: Path, path: str, policy: dict[str, bool | None], expected: int
+) -> None:
     git_init(tmp_path)  # the remote names this repository, so "." is known to be local
     found = prune({**BASE, "argocd/root.yaml": app("root", path, **policy)}, select=tuple(RULE))  # type: ignore[arg-type]
     assert len(found) == expected, found
@@ -57,7 +59,8 @@ def test_root_with_evidence_from_another_application(prune: Prune) -> None:
 
 
 @pytest.mark.parametrize(
-    ("path", "prune_on", "expected"), [("./", True, 1), (None, True, 1), ("./", False, 0), ("./apps/a", True, 0)]
+    ("path", "prune_on", "expected"),
+    [("./", True, 1), (None, True, 1), ("./", False, 0), ("./apps/a", True, 0)],
 )
 def test_flux_root(prune: Prune, path: str | None, prune_on: bool, expected: int) -> None:
     files = {

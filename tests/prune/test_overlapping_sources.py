@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.prune.conftest import Prune, app, cm, git_repository, kustomization, ks
+from tests.prune.conftest import Prune, app, cm, git_repository, ks, kustomization
 
 RULE = ("prune/overlapping-sources",)
 BASE = {"apps/a/cm.yaml": cm("a"), "apps/b/cm.yaml": cm("b")}

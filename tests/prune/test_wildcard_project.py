@@ -11,7 +11,10 @@ RULE = ("prune/wildcard-project",)
 
 
 def project(body: str) -> str:
-    return "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n  name: team\n  namespace: argocd\nspec:\n" + body
+    return (
+        "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\n"
+        "metadata:\n  name: team\n  namespace: argocd\nspec:\n" + body
+    )
 
 
 @pytest.mark.parametrize(
