@@ -27,9 +27,10 @@ BROAD_SCOPE = Rule(
     """
     An Application with `syncPolicy.automated.prune: true`, or a Flux Kustomization with
     `prune: true`, whose source is this repository's root (`path: .`, `./` or empty), or
-    whose render reaches the directory another Application or Kustomization deploys: a Flux
-    path without a kustomization.yaml takes every manifest below it, Argo CD's
-    `directory.recurse: true` does the same, and a kustomization.yaml reaches what it lists.
+    whose render reaches a directory below it that another Application or Kustomization
+    deploys: a Flux path without a kustomization.yaml takes every manifest below it, Argo
+    CD's `directory.recurse: true` does the same, and a kustomization.yaml reaches what it
+    lists. A kustomize base elsewhere (an overlay's `../base`) is reuse, not scope.
     Anything that lands in that tree is applied, and deleted again when it moves. An Argo CD
     plain directory without `recurse` reads only its own files, so a parent path alone is
     not broad. Only sources resolved to this repository are judged.
