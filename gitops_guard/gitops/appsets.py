@@ -329,7 +329,11 @@ def _go(match: re.Match[str], nested: dict[str, Any]) -> str:
 
 
 def _glob(pattern: str) -> re.Pattern[str]:
-    """A path glob: ``*`` and ``?`` stay within one directory, ``**`` spans any depth."""
+    """A path glob: ``*`` and ``?`` stay within one directory, ``**`` spans any depth.
+
+    Anchored at the repository root, as Argo CD matches generator paths; pathspec's gitignore
+    patterns are not (a pattern without ``/`` matches at any depth) and fnmatch lets ``*``
+    cross ``/``, so neither gives these semantics."""
     p = normalize_path(pattern) or pattern
     out = []
     i = 0

@@ -14,7 +14,10 @@ deployers touch the same objects:
 * **Argo CD Helm chart** (a ``Chart.yaml``): the chart directory as a unit.
 
 Remote bases, generators and Helm rendering are not followed: the footprint is about which
-files of *this* repository end up applied.
+files of *this* repository end up applied.  Reading the kustomization files' references,
+rather than running ``kustomize build``, is enough for that, keeps the file-level provenance
+that kustomize's output loses, spawns no process (the pre-commit hook runs on every commit),
+and works when a remote base cannot be fetched.
 """
 
 from __future__ import annotations
