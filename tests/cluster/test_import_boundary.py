@@ -1,0 +1,23 @@
+"""`check` (the pre-commit hook path) must never load the cluster layer."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+
+def test_check_does_not_import_the_cluster_layer(tmp_path: Path) -> None:
+    (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: b\n")
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "gitops_guard", "check", "cm.yaml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode in (0, 1), proc.stderr[-2000:]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
+    assert "gitops_guard.cli" in imported  # the list does hold the project's modules
+    assert not {m for m in imported if m.startswith("gitops_guard.cluster")}
