@@ -116,7 +116,7 @@ class _Context:
 
     def generate(self, gen: Any, at: NodePath) -> list[Params]:
         if not isinstance(gen, dict) or not gen:
-            raise _Unresolvable(at, "a generator must be a mapping")
+            raise _Unresolvable(at, "an empty or malformed generator")
         kind = next((k for k in gen if k not in ("selector", "template")), None)
         body = gen.get(kind) if kind else None
         where = (*at, kind) if kind else at
@@ -363,7 +363,10 @@ def _glob(pattern: str) -> re.Pattern[str]:
         else:
             out.append(re.escape(c))
             i += 1
-    return re.compile("".join(out) + r"\Z")
+    try:
+        return re.compile("".join(out) + r"\Z")
+    except re.error:  # a malformed class such as [z-a]: matches itself literally
+        return re.compile(re.escape(p) + r"\Z")
 
 
 def _any(patterns: list[re.Pattern[str]], path: str) -> bool:
