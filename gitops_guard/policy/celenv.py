@@ -5,7 +5,9 @@ Library: ``common-expression-language`` (module ``cel``), as for CRD rules (see
 list, set and math extensions; of the libraries the API server adds, measured
 against cel 0.10, ``quantity``/``isQuantity`` with their methods, the regex
 ``find``/``findAll`` and the list ``isSorted`` are missing, so they are
-registered here as Python functions. ``url``, ``ip``, ``cidr``, ``semver``,
+registered here as Python functions. The library's ``size()`` of a string counts
+UTF-8 bytes where Kubernetes counts characters, so size calls are routed to a
+function that counts characters. ``url``, ``ip``, ``cidr``, ``semver``,
 ``format``, ``cel.bind``, the ``authorizer`` and the ``.?`` optional-field syntax
 are not available: an expression that uses one is "could not check", never a pass.
 
@@ -63,7 +65,6 @@ class Compiled:
     error: str = ""  # why it cannot run here ("" when it can)
     names: frozenset[str] = frozenset()  # top-level identifiers it reads
     variable_refs: tuple[str, ...] = ()  # the policy variables it reads, in order of appearance
-    uses_size: bool = False
 
 
 _VARIABLE_REF = re.compile(r"(?<![\w.])variables\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)")
@@ -77,11 +78,15 @@ def compile_expression(source: str) -> Compiled:
     except ImportError:
         return Compiled(source, error="the CEL library 'common-expression-language' is not installed")
     try:
-        program = cel.compile(source)
+        program = cel.compile(_with_character_size(source))
         used = set(program.functions())
         names = frozenset(program.variables())
     except Exception as exc:
-        reason = one_line(exc)
+        try:
+            cel.compile(source)
+            reason = one_line(exc)
+        except Exception as original:  # report the error in the expression as written
+            reason = one_line(original)
         if ".?" in source or "[?" in source:
             reason = "optional field selection (.? / [?]) is not supported by the CEL library; " + reason
         return Compiled(source, error=f"does not compile: {reason}")
@@ -92,7 +97,43 @@ def compile_expression(source: str) -> Compiled:
     if unknown:
         return Compiled(source, error=f"uses {', '.join(unknown)}, which the CEL library does not provide")
     refs = tuple(dict.fromkeys(_VARIABLE_REF.findall(source)))
-    return Compiled(source, program, "", names, refs, uses_size="size" in used)
+    return Compiled(source, program, "", names, refs)
+
+
+# cel-rust's size() of a string counts UTF-8 bytes; Kubernetes (cel-go) counts code points.
+# The built-in cannot be replaced, so size calls are renamed to a function that counts as
+# Kubernetes does (string literals are left alone).
+_SIZE = "gitopsGuardSize"
+_SIZE_CALL = re.compile(r"(?<![\w])size(?=\s*\()")
+_STRING_START = re.compile(r"\'\'\'|\"\"\"|'|\"")
+
+
+def _with_character_size(source: str) -> str:
+    if "size" not in source:
+        return source
+    out: list[str] = []
+    position = 0
+    while position < len(source):
+        start = _STRING_START.search(source, position)
+        code_end = start.start() if start else len(source)
+        out.append(_SIZE_CALL.sub(_SIZE, source[position:code_end]))
+        if start is None:
+            break
+        quote = start.group(0)
+        raw = start.start() > 0 and source[start.start() - 1] in "rR"
+        index = start.end()
+        while index < len(source) and not source.startswith(quote, index):
+            index += 2 if (source[index] == "\\" and not raw) else 1
+        end = min(index + len(quote), len(source))
+        out.append(source[start.start() : end])
+        position = end
+    return "".join(out)
+
+
+def _size(value: Any) -> int:
+    if isinstance(value, str | bytes | list | Mapping):
+        return len(value)
+    raise _unsupported("size() of a value that has no size")
 
 
 def new_context(variables: Mapping[str, Any]) -> Any:
@@ -178,21 +219,6 @@ def to_cel(value: Any) -> Any:
 
         return base64.b64encode(value).decode("ascii")
     raise Unsupported(f"a {type(value).__name__} value has no JSON form")
-
-
-def has_non_ascii(value: Any) -> bool:
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if not item.isascii():
-                return True
-        elif isinstance(item, Mapping):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
 
 
 # --------------------------------------------------------------------------- Kubernetes library
@@ -340,6 +366,7 @@ def _is_sorted(items: Any) -> bool:
 
 
 _KUBERNETES: dict[str, Callable[..., Any]] = {
+    _SIZE: _size,
     "quantity": _quantity,
     "isQuantity": _is_quantity,
     "compareTo": _compare,

@@ -284,13 +284,11 @@ class _Scope:
     """The CEL variables of one object, built once and shared by every policy that matches it."""
 
     context: Any
-    non_ascii: bool
     namespace_known: bool
     namespace_object_known: bool
     secret: bool  # the object is a Secret: never evaluate messageExpression on it
     policy: Policy | None = None
     params_secret: bool = False
-    params_non_ascii: bool = False
     _variables: dict[str, Any] = field(default_factory=dict)
     _errors: dict[str, Exception] = field(default_factory=dict)
     _bound: tuple[str, ...] | None = None
@@ -326,7 +324,6 @@ class _Scope:
             return "the CEL library 'common-expression-language' is not installed"
         return cls(
             context=context,
-            non_ascii=celenv.has_non_ascii(res.body),
             namespace_known=target.namespace is not None or (info is not None and not info.namespaced),
             namespace_object_known=known,
             secret=res.group == "" and res.kind == "Secret",
@@ -338,7 +335,6 @@ class _Scope:
         self._errors = {}
         self._bound = None
         self.params_secret = param is not None and param.group == "" and param.kind == "Secret"
-        self.params_non_ascii = param is not None and celenv.has_non_ascii(param.body)
         self.context.add_variable("params", celenv.to_cel(param.body) if param is not None else None)
 
     def value(self, expr: Expression, depth: int = 0) -> Any:
@@ -353,8 +349,6 @@ class _Scope:
             and _REQUEST_NAMESPACE.search(expr.source)
         ):
             raise Unsupported("it reads request.namespace, and the object names no namespace")
-        if compiled.uses_size and (self.non_ascii or self.params_non_ascii or not expr.source.isascii()):
-            raise Unsupported("size() of non-ASCII text: the CEL library counts bytes, Kubernetes characters")
         if compiled.variable_refs:
             values = {name: self._variable(name, depth) for name in compiled.variable_refs}
             self._set_variables(values)

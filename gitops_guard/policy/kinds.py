@@ -116,6 +116,7 @@ _TABLE: dict[tuple[str, str], tuple[str, bool]] = {
     ("notification.toolkit.fluxcd.io", "Provider"): ("providers", True),
     ("notification.toolkit.fluxcd.io", "Receiver"): ("receivers", True),
     ("source.toolkit.fluxcd.io", "Bucket"): ("buckets", True),
+    ("source.toolkit.fluxcd.io", "ExternalArtifact"): ("externalartifacts", True),
     ("source.toolkit.fluxcd.io", "GitRepository"): ("gitrepositories", True),
     ("source.toolkit.fluxcd.io", "HelmChart"): ("helmcharts", True),
     ("source.toolkit.fluxcd.io", "HelmRepository"): ("helmrepositories", True),

@@ -565,11 +565,22 @@ def test_secret_values_never_reach_a_message(check: Checker) -> None:
     assert "hunter2" not in f.message
 
 
-def test_non_ascii_size_is_not_guessed(check: Checker) -> None:
-    pol = policy(validations='- expression: "size(object.metadata.annotations.note) <= 3"\n')
-    app = deployment("a").replace("  name: a\n", "  name: a\n  annotations: {note: 'ééé'}\n", 1)
-    [f] = policy_findings(check, {"policy.yaml": pol + binding(), "apps.yaml": app})
-    assert f.outcome is Outcome.NOT_CHECKED and "non-ASCII" in f.message
+def test_size_counts_characters_as_kubernetes_does(check: Checker) -> None:
+    pol = policy(
+        validations="""
+        - expression: "size(object.metadata.annotations.note) <= 3"
+          message: note too long
+        - expression: "object.metadata.annotations.note.size() == 3 && 'size(x)'.size() == 7"
+          message: method form
+        """
+    )
+    short = deployment("a").replace("  name: a\n", "  name: a\n  annotations: {note: 'ééé'}\n", 1)
+    long = deployment("b").replace("  name: b\n", "  name: b\n  annotations: {note: 'éééé'}\n", 1)
+    findings = policy_findings(check, {"policy.yaml": pol + binding(), "apps.yaml": short + long})
+    assert [(f.object.name, f.message) for f in findings if f.object] == [
+        ("b", "method form"),
+        ("b", "note too long"),
+    ]
 
 
 def test_policies_in_lists_and_rendered_objects(check: Checker) -> None:
@@ -578,3 +589,27 @@ def test_policies_in_lists_and_rendered_objects(check: Checker) -> None:
     )
     files = {"policy.yaml": policy() + binding(), "list.yaml": as_list}
     assert [f.object.name for f in policy_findings(check, files) if f.object] == ["in-list"]
+
+
+@pytest.mark.parametrize(("match_policy", "expected"), [("Equivalent", 1), ("Exact", 0)])
+def test_match_policy_exact_needs_the_listed_version(
+    check: Checker, match_policy: str, expected: int
+) -> None:
+    pol = policy().replace('apiVersions: ["v1"]', 'apiVersions: ["v1beta2"]')
+    pol = pol.replace("  matchConstraints:\n", f"  matchConstraints:\n    matchPolicy: {match_policy}\n", 1)
+    assert (
+        len(policy_findings(check, {"policy.yaml": pol + binding(), "apps.yaml": deployment()})) == expected
+    )
+
+
+def test_request_namespace_of_an_object_without_one_is_not_guessed(check: Checker) -> None:
+    pol = policy(
+        validations="""
+        - expression: "request.namespace != 'default'"
+          message: not in default
+        """
+    )
+    files = {"policy.yaml": pol + binding(), "apps.yaml": deployment("a", None) + deployment("b", "default")}
+    found = {f.object.name: f for f in policy_findings(check, files) if f.object}
+    assert found["a"].outcome is Outcome.NOT_CHECKED and "request.namespace" in found["a"].message
+    assert found["b"].outcome is Outcome.VIOLATION and found["b"].message == "not in default"
