@@ -40,6 +40,42 @@ def chart_roots(chart_files: list[Path]) -> list[Path]:
     return [d for d in dirs if not (d.parent.name == "charts" and (d.parent.parent / "Chart.yaml").is_file())]
 
 
+def missing_dependencies(chart: Path, metadata: dict[str, Any]) -> list[str]:
+    """Dependencies that are not vendored under ``charts/`` (helm would need to fetch them)."""
+    deps = metadata.get("dependencies")
+    if not isinstance(deps, list):
+        deps = _requirements(chart)
+    missing = []
+    for dep in deps:
+        name = dep.get("name") if isinstance(dep, dict) else None
+        if not isinstance(name, str) or not name:
+            continue
+        vendored = (chart / "charts" / name / "Chart.yaml").is_file() or any(
+            (chart / "charts").glob(f"{glob_escape(name)}-*.tgz")
+        )
+        if not vendored:
+            missing.append(name)
+    return missing
+
+
+def glob_escape(text: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", text)
+
+
+def _requirements(chart: Path) -> list[Any]:
+    """apiVersion v1 charts list dependencies in requirements.yaml."""
+    from gitops_guard.source.yamldoc import decode
+
+    try:
+        text, _ = decode((chart / "requirements.yaml").read_bytes())
+    except OSError:
+        return []
+    docs = parse(text or "", "requirements.yaml", Limits()).documents
+    data = docs[0].data if docs else None
+    deps = data.get("dependencies") if isinstance(data, dict) else None
+    return deps if isinstance(deps, list) else []
+
+
 def template(
     binary: list[str], chart: Path, kube_version: tuple[int, int], timeout: float, cwd: Path
 ) -> Rendered:
@@ -57,7 +93,7 @@ def template(
     result = tools.run(cmd, cwd=chart, timeout=timeout)
     if not result.ok:
         error = result.error.replace(str(chart) + os.sep, "").replace(str(cwd) + os.sep, "")
-        return Rendered(error=error, timed_out=result.timed_out)
+        return Rendered(error=tools.error_line(error), timed_out=result.timed_out)
     return Rendered(objects=list(_split(result.stdout, chart)))
 
 

@@ -24,7 +24,7 @@ from gitops_guard.source.limits import Limits
 from gitops_guard.source.yamldoc import parse
 
 ORIGIN = "config.kubernetes.io/origin"
-_RECURSED = re.compile(r"^.*recursed accumulation of path '([^']*)': ")
+_RECURSED = re.compile(r"^(?:Error: )?.*recursed accumulation of path '([^']*)': ", re.S)
 
 
 @dataclass(frozen=True)
@@ -45,17 +45,22 @@ class Built:
         return not self.error
 
 
-def build(binary: list[str], root: Path, workdir: Path, cwd: Path, timeout: float) -> Built:
+def build(
+    binary: list[str], root: Path, workdir: Path, cwd: Path, timeout: float, *, unrestricted: bool = False
+) -> Built:
     """Build ``root`` (a kustomization directory) using a wrapper written under ``workdir``."""
     workdir.mkdir(parents=True, exist_ok=True)
     rel = os.path.relpath(root, workdir).replace(os.sep, "/")
     (workdir / "kustomization.yaml").write_text(
         f"resources:\n  - {_quote(rel)}\nbuildMetadata: [originAnnotations]\n", encoding="utf-8"
     )
-    result = tools.run([*binary, "build", str(workdir)], cwd=workdir, timeout=timeout)
+    cmd = [*binary, "build", str(workdir)]
+    if unrestricted:
+        cmd += ["--load-restrictor", "LoadRestrictionsNone"]
+    result = tools.run(cmd, cwd=workdir, timeout=timeout)
     if not result.ok:
         error = _readable(result.error.replace(rel, _display(root, cwd)), workdir, cwd)
-        return Built(error=error, timed_out=result.timed_out)
+        return Built(error=tools.error_line(error), timed_out=result.timed_out)
     parsed = parse(result.stdout, "<kustomize build>", Limits())
     if parsed.problems:
         return Built(error=f"unreadable kustomize output: {parsed.problems[0].message}")
@@ -107,7 +112,7 @@ def _readable(error: str, workdir: Path, cwd: Path) -> str:
         error = f"{where}: {error[match.end() :]}"
     error = error.replace(str(workdir) + os.sep, "").replace(str(workdir), "")
     error = error.replace(str(cwd) + os.sep, "")
-    return error
+    return error if error.startswith("Error:") else "Error: " + error
 
 
 def _display(path: Path, cwd: Path) -> str:

@@ -19,13 +19,13 @@ import functools
 import tempfile
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from gitops_guard.checks.base import Settings, at_document, at_file
 from gitops_guard.checks.schema_check import NOT_RUN
-from gitops_guard.findings import Finding, Outcome
+from gitops_guard.findings import Finding, Outcome, Severity
 from gitops_guard.render import helm, kustomize, mapping, tools
 from gitops_guard.render import tree as tree_mod
 from gitops_guard.render.check import FAILED
@@ -72,7 +72,10 @@ def render(
     cache_bin = settings.cache_dir / "bin" if settings.cache_dir else None
 
     kjobs = _kustomize_jobs(files, cwd, exclude, checked, findings)
-    hjobs = _helm_jobs(files, cwd)
+    hjobs = _helm_jobs(files, cwd, checked, findings)
+    # Flux's kustomize-controller builds without kustomize's load restrictor (Argo CD's
+    # default keeps it): a repository that holds Flux Kustomizations is built as Flux does.
+    flux = any(r.api_version.startswith("kustomize.toolkit.fluxcd.io/") for r in resources)
     if not kjobs and not hjobs:
         return RenderOutcome(list(resources), findings)
 
@@ -99,7 +102,12 @@ def render(
             i, job = item
             if job.kind == "kustomize":
                 return kustomize.build(
-                    binaries["kustomize"] or [], job.directory, Path(tmp, str(i)), cwd, timeout
+                    binaries["kustomize"] or [],
+                    job.directory,
+                    Path(tmp, str(i)),
+                    cwd,
+                    timeout,
+                    unrestricted=flux,
                 )
             return helm.template(
                 binaries["helm"] or [], job.directory, settings.kubernetes_version, timeout, cwd
@@ -167,7 +175,9 @@ def _kustomize_jobs(
     return jobs
 
 
-def _helm_jobs(files: Sequence[SourceFile], cwd: Path) -> list[_Job]:
+def _helm_jobs(
+    files: Sequence[SourceFile], cwd: Path, checked: dict[Path, SourceFile], findings: list[Finding]
+) -> list[_Job]:
     charts: set[Path] = set()
     for sf in files:
         if sf.kind not in _CHART_FILES:
@@ -175,8 +185,22 @@ def _helm_jobs(files: Sequence[SourceFile], cwd: Path) -> list[_Job]:
         chart = _chart_of(sf.abspath, cwd)
         if chart is not None:
             charts.add(chart)
-    tops = helm.chart_roots([c / "Chart.yaml" for c in charts])
-    return [_Job("helm", c, c / "Chart.yaml") for c in tops]
+    jobs = []
+    for chart in helm.chart_roots([c / "Chart.yaml" for c in charts]):
+        file = chart / "Chart.yaml"
+        chart_file = checked.get(file) or _Loader(checked, cwd)(file)
+        doc = _first_mapping(chart_file.documents) if chart_file is not None else None
+        missing = helm.missing_dependencies(chart, doc.data if doc is not None else {})
+        if missing:
+            names = ", ".join(missing[:3]) + (", ..." if len(missing) > 3 else "")
+            message = (
+                f"not rendered: chart dependencies not in charts/ ({names}) are not fetched (rendering "
+                "is offline; vendor them with `helm dependency build`)"
+            )
+            findings.append(_at_root(file, cwd, checked, message, Outcome.NOT_CHECKED))
+            continue
+        jobs.append(_Job("helm", chart, file))
+    return jobs
 
 
 def _chart_of(path: Path, cwd: Path) -> Path | None:
@@ -304,9 +328,13 @@ def _at_root(
     sf = checked.get(file)
     doc = _first_mapping(sf.documents) if sf is not None else None
     if doc is not None:
-        return at_document(FAILED, doc, message, outcome=outcome, fingerprint_key=fingerprint_key)
-    path = sf.path if sf is not None else _show(file, cwd)
-    return at_file(FAILED, path, message, line=1, outcome=outcome, fingerprint_key=fingerprint_key)
+        found = at_document(FAILED, doc, message, outcome=outcome, fingerprint_key=fingerprint_key)
+    else:
+        path = sf.path if sf is not None else _show(file, cwd)
+        found = at_file(FAILED, path, message, line=1, outcome=outcome, fingerprint_key=fingerprint_key)
+    # Not fetched (offline) is "could not check", a warning like schema/missing; a build
+    # that fails on the repository's own files is an error.
+    return replace(found, severity=Severity.WARNING) if outcome is Outcome.NOT_CHECKED else found
 
 
 def _not_run(kind: str, group: list[_Job], cwd: Path, checked: dict[Path, SourceFile]) -> Finding:

@@ -27,7 +27,7 @@ _MAX_MESSAGE = 300
 class RunResult:
     ok: bool
     stdout: str
-    error: str  # one sanitised line when not ok
+    error: str  # the tool's raw stderr when not ok: pass it through error_line() before showing it
     timed_out: bool = False
 
 
@@ -86,7 +86,7 @@ def run(cmd: Sequence[str], *, cwd: Path, timeout: float, env: dict[str, str] | 
     except OSError as exc:
         return RunResult(False, "", f"could not start {Path(cmd[0]).name}: {exc.strerror}")
     if proc.returncode != 0:
-        return RunResult(False, "", error_line(proc.stderr) or f"exit status {proc.returncode}")
+        return RunResult(False, "", proc.stderr.strip() or f"exit status {proc.returncode}")
     return RunResult(True, proc.stdout, "")
 
 

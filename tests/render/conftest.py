@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from gitops_guard.findings import Finding
+from gitops_guard.pipeline import CheckOptions, run_check
+from tests.conftest import ToolFinder
+
+Renderer = Callable[..., list[Finding]]
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+
+
+@pytest.fixture
+def render_check(tmp_path: Path, tool: ToolFinder) -> Renderer:
+    """``render_check({"path": "text"}, paths=[...], select=[...])`` → findings of a real run
+    (the real kustomize and helm binaries: missing, skipped locally and failed in CI)."""
+    tool("kustomize")
+    tool("helm")
+
+    def run(files: dict[str, str], **options: object) -> list[Finding]:
+        write(tmp_path, files)
+        options.setdefault("paths", ["."])
+        opts = CheckOptions(**options)  # type: ignore[arg-type]
+        return sorted(run_check(opts, tmp_path).findings, key=Finding.sort_key)
+
+    return run
