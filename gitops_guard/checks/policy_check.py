@@ -33,8 +33,11 @@ REPOSITORY = Rule(
     objectSelector), matchConditions, variables, params (paramKind/paramRef,
     found among the repository's objects) and validations, with the CEL
     variables object, oldObject (null), params, namespaceObject, request and
-    variables. The rule ID is `policy/` and the policy's name: select, ignore
-    and configure each one like any rule (`--select policy/require-team-label`).
+    variables; `request` is what applying the manifest sends (operation CREATE,
+    an unknown user: empty userInfo), so a policy whose rules list only UPDATE,
+    DELETE or CONNECT never applies. The rule ID is `policy/` and the policy's
+    name: select, ignore and configure each one like any rule
+    (`--select policy/require-team-label`).
 
     Severity follows the binding's validationActions: Deny is an error, Warn a
     warning, Audit info. An expression that errors (no such key, ...) denies
