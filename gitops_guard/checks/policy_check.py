@@ -83,13 +83,12 @@ REPOSITORY = Rule(
 
 
 def _shipped_rules() -> tuple[Rule, ...]:
-    from gitops_guard.policy.shipped import shipped_policies
+    from gitops_guard.policy.shipped import shipped_docs
 
     rules = []
-    for sp in shipped_policies():
-        severity = max((b.severity for b in sp.bindings), key=lambda s: s.rank)
-        doc = sp.doc + "\n\nShipped with gitops-guard: off by default, on in the `strict` preset."
-        rules.append(Rule(f"{FAMILY}/{sp.policy.name}", severity, sp.summary, doc))
+    for sd in shipped_docs():
+        doc = sd.doc + "\n\nShipped with gitops-guard: off by default, on in the `strict` preset."
+        rules.append(Rule(f"{FAMILY}/{sd.name}", sd.severity, sd.summary, doc))
     return tuple(rules)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitops_guard.findings import Severity
+from gitops_guard.policy.actions import ACTION_SEVERITY, severity_of
 from gitops_guard.resources import Resource
 
 API_GROUP = "admissionregistration.k8s.io"
@@ -24,8 +25,7 @@ BINDING_KIND = "ValidatingAdmissionPolicyBinding"
 Where = tuple[str | int, ...]
 
 _OPERATORS = frozenset({"In", "NotIn", "Exists", "DoesNotExist"})
-_ACTION_SEVERITY = {"Deny": Severity.ERROR, "Warn": Severity.WARNING, "Audit": Severity.INFO}
-_ACTIONS = frozenset(_ACTION_SEVERITY)
+_ACTIONS = frozenset(ACTION_SEVERITY)
 _SCOPES = frozenset({"*", "Cluster", "Namespaced"})
 
 
@@ -138,7 +138,7 @@ class Binding:
     @property
     def severity(self) -> Severity:
         """validationActions as a severity: Deny → error, Warn → warning, Audit → info."""
-        return max((_ACTION_SEVERITY[a] for a in self.actions), key=lambda s: s.rank, default=Severity.ERROR)
+        return severity_of(self.actions)
 
 
 @dataclass

@@ -2,42 +2,102 @@
 ValidatingAdmissionPolicy and its binding, each a real object a cluster accepts.
 
 Their rule documentation (``gitops-guard rules``, the README) comes from the
-policy's own annotations, so the policy file is the one place to edit.
+policy's own annotations, so the policy file is the one place to edit. Every run
+needs the rule list but only runs that enable a shipped policy need the policies
+themselves: :func:`shipped_docs` reads just what the rule list needs (measured
+~2 ms), :func:`shipped_policies` reads the full objects when the check runs.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from gitops_guard.datafiles import data_dir
-from gitops_guard.policy.model import Binding, Policy, is_binding, is_policy, read_binding, read_policy
-from gitops_guard.resources import Resource, is_object, object_ref
-from gitops_guard.source.limits import Limits
-from gitops_guard.source.yamldoc import parse
+from gitops_guard.findings import Severity
+from gitops_guard.policy.actions import severity_of
+
+if TYPE_CHECKING:
+    from gitops_guard.policy.model import Binding, Policy
 
 SUMMARY_ANNOTATION = "gitops-guard.dev/summary"
 DOC_ANNOTATION = "gitops-guard.dev/doc"
+_API = "admissionregistration.k8s.io/v1"
+
+
+@dataclass(frozen=True)
+class ShippedDoc:
+    name: str
+    summary: str
+    doc: str
+    severity: Severity
 
 
 @dataclass(frozen=True)
 class ShippedPolicy:
     policy: Policy
     bindings: tuple[Binding, ...]
-    summary: str
-    doc: str
 
 
 class ShippedPolicyError(RuntimeError):
     """A shipped policy file is broken: a packaging bug, caught by the tests."""
 
 
+def _files() -> list[Path]:
+    return sorted((data_dir("policies") / "admission").glob("*.yaml"))
+
+
+def _display(path: Path) -> str:
+    return f"policies/admission/{path.name}"
+
+
+@functools.cache
+def shipped_docs() -> tuple[ShippedDoc, ...]:
+    import yaml
+
+    loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    out = []
+    for path in _files():
+        docs = [
+            d for d in yaml.load_all(path.read_text(encoding="utf-8"), Loader=loader) if isinstance(d, dict)
+        ]
+        policies = [
+            d for d in docs if d.get("kind") == "ValidatingAdmissionPolicy" and d.get("apiVersion") == _API
+        ]
+        if len(policies) != 1:
+            raise ShippedPolicyError(f"{_display(path)}: expected one ValidatingAdmissionPolicy")
+        meta = policies[0].get("metadata") or {}
+        annotations: Mapping[str, Any] = meta.get("annotations") or {}
+        actions = [
+            action
+            for d in docs
+            if d.get("kind") == "ValidatingAdmissionPolicyBinding"
+            for action in (d.get("spec") or {}).get("validationActions") or []
+        ]
+        out.append(
+            ShippedDoc(
+                str(meta.get("name", "")),
+                str(annotations.get(SUMMARY_ANNOTATION, "")).strip(),
+                str(annotations.get(DOC_ANNOTATION, "")),
+                severity_of(actions),
+            )
+        )
+    return tuple(out)
+
+
 @functools.cache
 def shipped_policies() -> tuple[ShippedPolicy, ...]:
-    directory = data_dir("policies") / "admission"
+    from gitops_guard.policy.model import is_binding, is_policy, read_binding, read_policy
+    from gitops_guard.resources import Resource, is_object, object_ref
+    from gitops_guard.source.limits import Limits
+    from gitops_guard.source.yamldoc import parse
+
     out: list[ShippedPolicy] = []
-    for path in sorted(directory.glob("*.yaml")):
-        display = f"policies/admission/{path.name}"
+    for path in _files():
+        display = _display(path)
         parsed = parse(path.read_text(encoding="utf-8"), display, Limits())
         if parsed.problems:
             raise ShippedPolicyError(f"{display}: {parsed.problems[0].message}")
@@ -56,14 +116,5 @@ def shipped_policies() -> tuple[ShippedPolicy, ...]:
         if policy is None or problems or not bindings:
             detail = problems[0].message if problems else "no binding"
             raise ShippedPolicyError(f"{display}: {detail}")
-        meta = policies[0].body.get("metadata") or {}
-        annotations = meta.get("annotations") or {}
-        out.append(
-            ShippedPolicy(
-                policy,
-                tuple(bindings),
-                str(annotations.get(SUMMARY_ANNOTATION, "")).strip(),
-                str(annotations.get(DOC_ANNOTATION, "")),
-            )
-        )
+        out.append(ShippedPolicy(policy, tuple(bindings)))
     return tuple(out)
