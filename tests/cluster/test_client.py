@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import pytest
 
 from gitops_guard.cluster import ApiError, Client, UnknownKind
+from tests.conftest import DevCluster
 
 T = TypeVar("T")
 
@@ -288,3 +289,31 @@ def test_concurrent_use_from_threads(client: Client, namespace: str) -> None:
         results = list(pool.map(lambda i: client.apply(configmap(f"t-{i}", namespace)), range(40)))
     assert len({r["metadata"]["uid"] for r in results}) == 40
     assert len(client.list("v1", "ConfigMap", namespace, label_selector="app")) == 40
+
+
+def test_discovery_takes_two_requests_and_matches_the_per_group_documents(
+    dev_cluster: DevCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gitops_guard.cluster import discovery as discovery_module
+
+    with Client.from_kubeconfig(dev_cluster.kubeconfig) as fresh:
+        paths: list[str] = []
+        real_request = fresh.transport.request
+
+        def counting(method: str, path: str, **kwargs: Any) -> Any:
+            paths.append(path)
+            return real_request(method, path, **kwargs)
+
+        monkeypatch.setattr(fresh.transport, "request", counting)
+        aggregated = {(r.api_version, r.kind): r for r in fresh.discovery.resources()}
+        assert paths == ["/api", "/apis"]
+
+        # A server without aggregated discovery answers the plain documents; the fallback
+        # must find the same resources (asked of the same real server).
+        monkeypatch.setattr(discovery_module, "_AGGREGATED", "application/json")
+        fresh.discovery.invalidate()
+        paths.clear()
+        legacy = {(r.api_version, r.kind): r for r in fresh.discovery.resources()}
+        assert len(paths) > 10
+        assert "/api/v1" in paths
+        assert legacy == aggregated

@@ -121,3 +121,14 @@ def test_redact(message: str, expected: str) -> None:
 def test_non_status_error_body() -> None:
     error = ApiError.from_response(502, b"<html><body>Bad   gateway</body></html>", what="GET /version")
     assert str(error) == "GET /version: 502 Error: <html><body>Bad gateway</body></html>"
+
+
+def test_server_that_never_answers_times_out(dev_cluster: DevCluster, tmp_path: Path) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        server = f"https://127.0.0.1:{listener.getsockname()[1]}"
+        path = rewrite_kubeconfig(dev_cluster.kubeconfig, tmp_path / "kc", server=server)
+        with Client.from_kubeconfig(path, timeout=0.5) as client, pytest.raises(ClusterUnreachable) as info:
+            client.version()
+    assert "timed out" in str(info.value)
