@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from gitops_guard.cluster import ApiError, Client, UnknownKind
+from gitops_guard.cluster import ApiError, Client, ClusterError, UnknownKind
 from tests.conftest import DevCluster
 
 T = TypeVar("T")
@@ -317,3 +317,29 @@ def test_discovery_takes_two_requests_and_matches_the_per_group_documents(
         assert len(paths) > 10
         assert "/api/v1" in paths
         assert legacy == aggregated
+
+
+def test_apply_conflicts_without_force(client: Client, namespace: str) -> None:
+    client.apply(configmap("owned", namespace, colour="blue"), field_manager="someone-else")
+    with pytest.raises(ApiError) as info:
+        client.apply(configmap("owned", namespace, colour="red"), force=False)
+    assert info.value.conflict
+    assert "colour" in str(info.value)  # the conflicting field is named
+    # With force (the default) the repository wins and takes the field over.
+    client.apply(configmap("owned", namespace, colour="red"))
+    live = client.get("v1", "ConfigMap", "owned", namespace)
+    assert live is not None
+    assert live["data"] == {"colour": "red"}
+
+
+@pytest.mark.parametrize(
+    ("obj", "message"),
+    [
+        ({"kind": "ConfigMap", "metadata": {"name": "x"}}, "without apiVersion and kind"),
+        ({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {}}, "v1 ConfigMap without metadata.name"),
+        ({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a/b"}}, "'a/b' is not a valid"),
+    ],
+)
+def test_objects_that_cannot_be_applied(client: Client, obj: dict[str, Any], message: str) -> None:
+    with pytest.raises(ClusterError, match=message):
+        client.apply(obj, dry_run=True)
