@@ -203,7 +203,8 @@ def to_cel(value: Any) -> Any:
         return value
     if isinstance(value, int):
         if not _INT64_MIN <= value <= _INT64_MAX:
-            raise Unsupported(f"integer {value} is out of the int64 range")
+            # The value itself stays out of the message: it could be anything, even a secret.
+            raise Unsupported("the object holds an integer beyond the int64 range")
         return value
     if isinstance(value, Mapping):
         return {str(k) if not isinstance(k, bool) else str(k).lower(): to_cel(v) for k, v in value.items()}

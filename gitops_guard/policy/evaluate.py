@@ -29,7 +29,7 @@ from gitops_guard.policy import celenv
 from gitops_guard.policy.celenv import EvalError, Unsupported
 from gitops_guard.policy.kinds import KindMap
 from gitops_guard.policy.match import OPERATION, Target, Unknown, labels_of, matches
-from gitops_guard.policy.model import Binding, Expression, Policy, Where, dotted
+from gitops_guard.policy.model import Binding, Expression, ParamRef, Policy, Where, dotted
 from gitops_guard.resources import Resource
 
 _REQUEST_NAMESPACE = re.compile(r"(?<![\w.])request\s*\.\s*namespace\b")
@@ -66,11 +66,16 @@ class Evaluator:
         by_name = {p.name: p for p in policies}
         self.pairs = [(by_name[b.policy_name], b) for b in bindings if b.policy_name in by_name]
         self.kinds = kinds
-        self.resources = resources
         self.namespaces: dict[str, Resource] = {}
+        # Candidate params by (group, kind): looked up per object, so indexed once.
+        self.by_kind: dict[tuple[str, str], list[Resource]] = {}
+        self._params_memo: dict[tuple[int, int, str | None], list[Resource | None] | str] = {}
+        wanted = {_group_kind(p.param_kind) for p in policies if p.param_kind}
         for res in resources:
             if res.group == "" and res.kind == "Namespace" and res.ref.name:
                 self.namespaces[res.ref.name] = res
+            if (res.group, res.kind) in wanted:
+                self.by_kind.setdefault((res.group, res.kind), []).append(res)
 
     def binding_problems(self) -> Iterator[Result]:
         """Bindings whose params setup cannot work: checked once, not per object."""
@@ -146,18 +151,23 @@ class Evaluator:
         ref = binding.param_ref
         if policy.param_kind is None or ref is None:
             return [None]
-        api_version, kind = policy.param_kind
-        group = api_version.rpartition("/")[0] if "/" in api_version else ""
+        group, kind = _group_kind(policy.param_kind)
         info = self.kinds.get(group, kind)
         namespace = ref.namespace
         if namespace is None and (info is None or info.namespaced):
             namespace = target.namespace if (target.info is None or target.info.namespaced) else None
             if namespace is None and info is not None:
                 return f"the params ({kind}) are namespaced but the object's namespace is unknown"
+        key = (id(policy), id(binding), namespace)
+        if key not in self._params_memo:  # the same for every object of the namespace
+            self._params_memo[key] = self._find_params(group, kind, namespace, ref)
+        return self._params_memo[key]
+
+    def _find_params(
+        self, group: str, kind: str, namespace: str | None, ref: ParamRef
+    ) -> list[Resource | None] | str:
         found: list[Resource | None] = []
-        for res in self.resources:
-            if res.kind != kind or res.group != group:
-                continue
+        for res in self.by_kind.get((group, kind), ()):
             if namespace is not None and res.ref.namespace not in (namespace, None):
                 continue
             if ref.name is not None and res.ref.name != ref.name:
@@ -417,6 +427,11 @@ def _request(res: Resource, target: Target) -> dict[str, Any]:
         "dryRun": False,
         "options": {"apiVersion": "meta.k8s.io/v1", "kind": "CreateOptions"},
     }
+
+
+def _group_kind(param_kind: tuple[str, str]) -> tuple[str, str]:
+    api_version, kind = param_kind
+    return (api_version.rpartition("/")[0] if "/" in api_version else ""), kind
 
 
 def _name(body: Mapping[str, Any]) -> str | None:
