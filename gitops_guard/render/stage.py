@@ -71,11 +71,12 @@ def render(
     findings: list[Finding] = []
     cache_bin = settings.cache_dir / "bin" if settings.cache_dir else None
 
-    kjobs = _kustomize_jobs(files, cwd, exclude, checked, findings)
+    kjobs, flux_tree = _kustomize_jobs(files, cwd, exclude, checked, findings)
     hjobs = _helm_jobs(files, cwd, checked, findings)
     # Flux's kustomize-controller builds without kustomize's load restrictor (Argo CD's
-    # default keeps it): a repository that holds Flux Kustomizations is built as Flux does.
-    flux = any(r.api_version.startswith("kustomize.toolkit.fluxcd.io/") for r in resources)
+    # default keeps it): a repository that holds Flux Kustomizations, or a kustomization
+    # under flux-system/, is built as Flux does (the same in a directory and a hook run).
+    flux = flux_tree or any(r.api_version.startswith("kustomize.toolkit.fluxcd.io/") for r in resources)
     if not kjobs and not hjobs:
         return RenderOutcome(list(resources), findings)
 
@@ -140,12 +141,14 @@ def _kustomize_jobs(
     exclude: Any,
     checked: dict[Path, SourceFile],
     findings: list[Finding],
-) -> list[_Job]:
+) -> tuple[list[_Job], bool]:
     near = functools.cache(lambda d: tree_mod.near_kustomization(d / "_", cwd))
     inputs = [sf for sf in files if sf.kind in _KUSTOMIZE_INPUTS and _under(sf.abspath, cwd)]
     if not any(sf.kind is FileKind.KUSTOMIZATION or near(sf.abspath.parent) for sf in inputs):
-        return []
+        return [], False
     tree = tree_mod.discover(cwd, files, exclude)
+    # Flux bootstrap (and the Flux operator's layouts) keep a kustomization under flux-system/.
+    flux_tree = any("flux-system" in k.dir.relative_to(cwd).parts for k in tree.values())
     checked_dirs: set[Path] = set()
     for sf in inputs:
         for parent in sf.abspath.parents:
@@ -157,7 +160,8 @@ def _kustomize_jobs(
     jobs = []
     for root in tree_mod.roots(tree):
         members = tree_mod.closure(root, tree)
-        if not any(k.dir in checked_dirs for k in members):
+        # A file below a member, or named by one (outside it, as Flux's unrestricted builds allow).
+        if not any(k.dir in checked_dirs or any(f in checked for f in k.files) for k in members):
             continue
         remote = [r for k in members for r in k.remote]
         helm_charts = [k for k in members if k.data.get("helmCharts")]
@@ -172,7 +176,7 @@ def _kustomize_jobs(
             findings.append(_at_root(root.file, cwd, checked, message, Outcome.NOT_CHECKED))
             continue
         jobs.append(_Job("kustomize", root.dir, root.file, members))
-    return jobs
+    return jobs, flux_tree
 
 
 def _helm_jobs(

@@ -39,6 +39,7 @@ class Kustomization:
     document: Document | None
     data: dict[str, Any]
     directories: list[Path] = field(default_factory=list)  # included kustomization dirs
+    files: list[Path] = field(default_factory=list)  # included resource files
     remote: list[str] = field(default_factory=list)
     patches: list[PatchRef] = field(default_factory=list)
 
@@ -132,6 +133,8 @@ def _parse(file: Path, doc: Document | None, data: dict[str, Any]) -> Kustomizat
             target = Path(os.path.normpath(k.dir / entry))
             if target.is_dir():
                 k.directories.append(target)
+            elif target.is_file():
+                k.files.append(target)
             elif not target.exists() and is_remote(entry):
                 k.remote.append(entry)
     for key in ("patchesStrategicMerge", "patches", "patchesJson6902"):

@@ -196,3 +196,18 @@ def test_components_are_not_roots(render_check: Renderer) -> None:
         **overlay("prod", "components:\n  - ../../components/probe\n"),
     }
     assert render_check(files, select=["schema", "render"]) == []
+
+
+def test_flux_repositories_are_built_without_the_load_restrictor(render_check: Renderer) -> None:
+    # The overlay names a file outside its own directory: Argo CD's default build refuses it,
+    # Flux's kustomize-controller accepts it. A flux-system/ kustomization marks the repository.
+    files = {
+        **BASE,
+        "overlays/prod/kustomization.yaml": "resources:\n  - ../../base/deploy.yaml\n",
+    }
+    [f] = render_check(files, paths=["base/deploy.yaml"], select=["render", "schema"])
+    assert f.rule == "render/failed" and "is not in or below" in f.message
+    assert f.path == "overlays/prod/kustomization.yaml"
+    flux = {"clusters/prod/flux-system/kustomization.yaml": "resources: []\n"}
+    assert render_check(flux, paths=["base/deploy.yaml"], select=["render", "schema"]) == []
+    assert render_check({}, select=["render", "schema"]) == []
