@@ -369,11 +369,23 @@ def _extension_functions() -> Mapping[str, Callable[..., Any]] | None:
         import cel  # noqa: F401
     except ImportError:
         return None
+    _quiet(cel)
     try:
         from cel import stdlib
     except ImportError:  # an older release without the extensions: core CEL only
         return {}
     return dict(stdlib.STDLIB_FUNCTIONS)
+
+
+def _quiet(_module: Any) -> None:
+    """The library logs failing functions, with their argument values, at WARNING on the
+    "cel" logger; unconfigured, Python would print that to stderr. Values never leave."""
+    import logging
+
+    logger = logging.getLogger("cel")
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
+    logger.propagate = False
 
 
 _OLD_SELF = re.compile(r"(?<![\w.])oldSelf\b")
@@ -385,6 +397,7 @@ def _compile(source: str) -> _Compiled:
         import cel
     except ImportError:
         return _Compiled(source, error="CEL library 'common-expression-language' is not installed")
+    _quiet(cel)
     try:
         program = cel.compile(source)
         functions = set(program.functions())
