@@ -366,7 +366,7 @@ _NATIVE_FUNCTIONS = frozenset(
 def _extension_functions() -> Mapping[str, Callable[..., Any]] | None:
     """cel-go's string, list, set and math extensions as cel.stdlib provides them (None: no cel)."""
     try:
-        import cel  # noqa: F401
+        import cel
     except ImportError:
         return None
     _quiet(cel)
