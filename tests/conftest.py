@@ -84,12 +84,13 @@ def require_corpus() -> Path:
 # -- a real cluster ------------------------------------------------------------------------
 
 DEV_CLUSTER_SCRIPT = REPO_ROOT / "scripts" / "dev-cluster"
-DEV_CLUSTER_BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager")
+DEV_CLUSTER_BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
 
 
 @dataclass(frozen=True)
 class DevCluster:
-    """A running ``scripts/dev-cluster`` control plane (etcd, kube-apiserver, controller manager)."""
+    """A running ``scripts/dev-cluster``: etcd, kube-apiserver, controller manager, scheduler, and
+    kwok with one fake node (``kwok-node-0``), so Pods get scheduled and reported Running."""
 
     kubeconfig: Path
     state_dir: Path

@@ -343,3 +343,19 @@ def test_apply_conflicts_without_force(client: Client, namespace: str) -> None:
 def test_objects_that_cannot_be_applied(client: Client, obj: dict[str, Any], message: str) -> None:
     with pytest.raises(ClusterError, match=message):
         client.apply(obj, dry_run=True)
+
+
+def test_pods_run_on_the_fake_node(client: Client, namespace: str) -> None:
+    """kube-scheduler places the Pods on kwok's node, kwok reports them Running and Ready,
+    and the Deployment becomes Available, as on a real cluster."""
+    client.apply(deployment("ready", namespace, replicas=3))
+
+    def available() -> dict[str, Any] | None:
+        live = client.get("apps/v1", "Deployment", "ready", namespace)
+        return live if live and live.get("status", {}).get("availableReplicas") == 3 else None
+
+    live = eventually(available, what="the Deployment to become Available")
+    conditions = {c["type"]: c["status"] for c in live["status"]["conditions"]}
+    assert conditions["Available"] == "True"
+    pods = client.list("v1", "Pod", namespace, label_selector={"app": "ready"})
+    assert [(p["spec"]["nodeName"], p["status"]["phase"]) for p in pods] == [("kwok-node-0", "Running")] * 3

@@ -33,7 +33,13 @@ def test_status_of_the_running_cluster(dev_cluster: DevCluster) -> None:
     assert status.returncode == 0, status.stdout + status.stderr
     assert status.stdout.startswith("running at https://127.0.0.1:")
     assert status.stdout.strip().splitlines()[-1] == str(dev_cluster.kubeconfig)
-    assert set(pids(dev_cluster.state_dir)) == {"etcd", "kube-apiserver", "kube-controller-manager"}
+    assert set(pids(dev_cluster.state_dir)) == {
+        "etcd",
+        "kube-apiserver",
+        "kube-controller-manager",
+        "kube-scheduler",
+        "kwok",
+    }
 
 
 def test_up_again_is_idempotent(dev_cluster: DevCluster) -> None:
@@ -135,7 +141,8 @@ def test_missing_binary_is_named(tmp_path: Path) -> None:
         pytest.skip("an etcd on the system PATH")
     up = run_dev_cluster("up", "--no-install", env=env)
     assert up.returncode == 1
-    assert "etcd, kube-apiserver, kube-controller-manager not found" in up.stderr
+    assert "etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok, " in up.stderr
+    assert "kwok/stages.yaml not found in" in up.stderr
     assert "run scripts/install-tools" in up.stderr
 
 
