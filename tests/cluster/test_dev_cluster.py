@@ -156,3 +156,22 @@ def test_usage() -> None:
     )
     assert proc.returncode == 2
     assert "up" in proc.stderr and "down" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "tool",
+    [("ruff", "check"), ("ruff", "format", "--check"), ("mypy", "--strict", "--no-error-summary")],
+    ids=["ruff", "ruff-format", "mypy"],
+)
+def test_script_is_lint_and_type_clean(tool: tuple[str, ...]) -> None:
+    """The project's lint and type checks skip files without a .py suffix; run them here."""
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run(
+        [sys.executable, "-m", *tool, "scripts/dev-cluster"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
