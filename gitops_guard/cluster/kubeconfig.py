@@ -7,8 +7,9 @@ non-empty ``current-context`` wins; else ``~/.kube/config``. Relative certificat
 paths are relative to the file that names them.
 
 Supported credentials: client certificate and key (file or ``-data``), bearer ``token`` or
-``tokenFile``. ``exec`` plugins and ``auth-provider`` are refused with a clear error rather
-than silently connecting anonymously.
+``tokenFile``, and ``exec`` credential plugins (run by ``credentials.py`` when a connection is
+made, not here). The legacy ``auth-provider`` is refused with a clear error rather than
+silently connecting anonymously.
 """
 
 from __future__ import annotations
@@ -22,6 +23,19 @@ from pathlib import Path
 from typing import Any
 
 from gitops_guard.cluster.errors import KubeconfigError
+
+
+@dataclass(frozen=True)
+class ExecPlugin:
+    """A user's ``exec`` credential plugin (client.authentication.k8s.io), as the kubeconfig says."""
+
+    command: str
+    args: tuple[str, ...] = ()
+    env: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    api_version: str = "client.authentication.k8s.io/v1"
+    install_hint: str = ""
+    provide_cluster_info: bool = False
+    user: str = ""
 
 
 @dataclass(frozen=True)
@@ -40,6 +54,7 @@ class ClusterConfig:
     client_cert_pem: bytes | None = field(default=None, repr=False)
     client_key_pem: bytes | None = field(default=None, repr=False)
     token: str | None = field(default=None, repr=False)
+    exec_plugin: ExecPlugin | None = None
     source: str = ""
 
 
@@ -156,12 +171,14 @@ def _resolve(merged: _Merged, context: str | None, *, source: str) -> ClusterCon
         raise KubeconfigError(
             f"kubeconfig {cluster_file}: cluster {cluster_name!r} has no http(s) server URL"
         )
-    for unsupported in ("exec", "auth-provider"):
-        if user.get(unsupported):
-            raise KubeconfigError(
-                f"kubeconfig {user_file}: user {user_name!r} uses an {unsupported} credential, "
-                "which gitops-guard does not support; use a client certificate or token"
-            )
+    if user.get("auth-provider"):
+        raise KubeconfigError(
+            f"kubeconfig {user_file}: user {user_name!r} uses an auth-provider credential, which "
+            "gitops-guard does not support; use an exec plugin, a client certificate or a token"
+        )
+    exec_plugin = (
+        _exec_plugin(user.get("exec"), str(user_name or ""), user_file) if user.get("exec") else None
+    )
 
     token = user.get("token")
     if not token and user.get("tokenFile"):
@@ -178,7 +195,42 @@ def _resolve(merged: _Merged, context: str | None, *, source: str) -> ClusterCon
         client_cert_pem=_material(user, "client-certificate", user_file),
         client_key_pem=_material(user, "client-key", user_file),
         token=token if isinstance(token, str) and token else None,
+        exec_plugin=exec_plugin,
         source=source,
+    )
+
+
+def _exec_plugin(entry: Any, user: str, origin: Path) -> ExecPlugin:
+    where = f"kubeconfig {origin}: user {user!r}: exec"
+    if not isinstance(entry, dict) or not isinstance(entry.get("command"), str) or not entry["command"]:
+        raise KubeconfigError(f"{where} has no command")
+    command = os.path.expanduser(entry["command"])
+    # As kubectl does: a command with a path separator is relative to the kubeconfig's
+    # directory; a bare name is looked up on PATH when it runs.
+    if os.sep in command and not os.path.isabs(command):
+        command = str(origin.parent / command)
+    args = entry.get("args") or []
+    env_list = entry.get("env") or []
+    if not isinstance(args, list) or not isinstance(env_list, list):
+        raise KubeconfigError(f"{where}: args and env must be lists")
+    env: list[tuple[str, str]] = []
+    for item in env_list:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise KubeconfigError(f"{where}: an env entry without a name")
+        env.append((item["name"], str(item.get("value", ""))))
+    api_version = entry.get("apiVersion")
+    if api_version not in ("client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"):
+        raise KubeconfigError(
+            f"{where}: apiVersion must be client.authentication.k8s.io/v1 or v1beta1, not {api_version!r}"
+        )
+    return ExecPlugin(
+        command=command,
+        args=tuple(str(a) for a in args),
+        env=tuple(env),
+        api_version=api_version,
+        install_hint=str(entry.get("installHint") or ""),
+        provide_cluster_info=bool(entry.get("provideClusterInfo", False)),
+        user=user,
     )
 
 

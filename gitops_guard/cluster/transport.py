@@ -4,7 +4,8 @@ Why not a client library: measured on this project's reference machine (DESIGN.m
 client"), ``http.client`` + ``ssl`` import in ~20 ms against ~65-100 ms for httpx/urllib3,
 ~100-140 ms for lightkube and ~165-220 ms for the official client, and one keep-alive
 connection per thread is all the request pattern (many small PATCH/GET calls to one server)
-needs. This module is the only place that knows about sockets, TLS and retries.
+needs. This module is the only place that knows about sockets, TLS, credentials on the wire
+and retries.
 """
 
 from __future__ import annotations
@@ -56,17 +57,55 @@ class Transport:
         self._host = url.hostname
         self._port = url.port or (443 if self._https else 80)
         self._prefix = url.path.rstrip("/")
-        self._ssl = _ssl_context(config) if self._https else None
         self._local = threading.local()
-        self._headers = {"User-Agent": f"gitops-guard/{__version__}"}
-        if config.token:
-            self._headers["Authorization"] = f"Bearer {config.token}"
+        self._lock = threading.Lock()
+        # Bumped whenever the credentials change; a thread whose connection was opened with
+        # older ones reconnects (a client certificate is bound to the TLS session).
+        self._generation = 0
+        self._expires: float | None = None
+        self._ssl: ssl.SSLContext | None = None
+        self._headers: dict[str, str] = {}
+        if config.exec_plugin is None:
+            self._install(config.token, config.client_cert_pem, config.client_key_pem)
 
     def close(self) -> None:
+        """Close this thread's connection (each thread has its own)."""
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+    def _install(self, token: str | None, cert: bytes | None, key: bytes | None) -> None:
+        self._ssl = _ssl_context(self.config, cert, key) if self._https else None
+        headers = {"User-Agent": f"gitops-guard/{__version__}"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self._headers = headers
+        self._generation += 1
+
+    def _refresh(self, *, seen: int | None = None) -> None:
+        """Run the exec plugin (again), unless another thread already did since ``seen``."""
+        plugin = self.config.exec_plugin
+        assert plugin is not None
+        from gitops_guard.cluster.credentials import run_exec_plugin
+
+        with self._lock:
+            if seen is not None and self._generation != seen:
+                return
+            credential = run_exec_plugin(self.config, plugin)
+            self._expires = credential.expires
+            cert, key = credential.client_cert_pem, credential.client_key_pem
+            if cert is None:
+                cert, key = self.config.client_cert_pem, self.config.client_key_pem
+            self._install(credential.token or self.config.token, cert, key)
+
+    def _credentials_current(self) -> bool:
+        if self.config.exec_plugin is None:
+            return True
+        if self._generation == 0:
+            return False
+        # Renew a little before the plugin's credential expires, as client-go does.
+        return self._expires is None or time.time() < self._expires - 10
 
     def request(
         self,
@@ -88,16 +127,25 @@ class Transport:
         target = self._prefix + path
         if query:
             target += "?" + urllib.parse.urlencode(query)
-        headers = dict(self._headers, Accept=accept)
-        if content_type is not None:
-            headers["Content-Type"] = content_type
+        if not self._credentials_current():
+            self._refresh(seen=self._generation)
         throttled = 0
+        reauthenticated = False
         while True:
+            generation = self._generation
+            headers = dict(self._headers, Accept=accept)
+            if content_type is not None:
+                headers["Content-Type"] = content_type
             response = self._send(method, target, body, headers, what)
             if response.status == 429 and throttled < _MAX_THROTTLE_RETRIES:
                 # API Priority and Fairness asks us to come back later.
                 throttled += 1
                 time.sleep(_retry_after(response.headers.get("retry-after"), throttled))
+                continue
+            if response.status == 401 and self.config.exec_plugin is not None and not reauthenticated:
+                # The plugin's credential was revoked or expired early: ask it for a new one.
+                reauthenticated = True
+                self._refresh(seen=generation)
                 continue
             if response.status in ok or response.status in allow:
                 return response
@@ -108,8 +156,12 @@ class Transport:
     ) -> Response:
         for attempt in (1, 2):
             conn = getattr(self._local, "conn", None)
+            if conn is not None and getattr(self._local, "generation", None) != self._generation:
+                self.close()
+                conn = None
             fresh = conn is None
             if conn is None:
+                self._local.generation = self._generation
                 conn = self._connect()
                 self._local.conn = conn
             try:
@@ -130,6 +182,14 @@ class Transport:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _connect(self) -> http.client.HTTPConnection:
+        if self._https and self.config.tls_server_name:
+            return _NamedHTTPSConnection(
+                self._host,
+                self._port,
+                timeout=self.timeout,
+                context=self._ssl,
+                server_name=self.config.tls_server_name,
+            )
         if self._https:
             return http.client.HTTPSConnection(
                 self._host, self._port, timeout=self.timeout, context=self._ssl
@@ -168,7 +228,23 @@ def _retry_after(value: str | None, attempt: int) -> float:
         return min(0.1 * 2.0**attempt, 2.0)
 
 
-def _ssl_context(config: ClusterConfig) -> ssl.SSLContext:
+class _NamedHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS that verifies the certificate against ``tls-server-name`` instead of the URL's host
+    (a cluster reached through an IP or a tunnel whose certificate names something else)."""
+
+    def __init__(
+        self, host: str, port: int, *, timeout: float, context: ssl.SSLContext | None, server_name: str
+    ) -> None:
+        super().__init__(host, port, timeout=timeout, context=context)
+        self._tls = context or ssl.create_default_context()
+        self._server_name = server_name
+
+    def connect(self) -> None:
+        http.client.HTTPConnection.connect(self)
+        self.sock = self._tls.wrap_socket(self.sock, server_hostname=self._server_name)
+
+
+def _ssl_context(config: ClusterConfig, cert: bytes | None, key: bytes | None) -> ssl.SSLContext:
     if config.insecure:
         context = ssl.create_default_context()
         context.check_hostname = False
@@ -182,18 +258,20 @@ def _ssl_context(config: ClusterConfig) -> ssl.SSLContext:
             ) from None
     else:
         context = ssl.create_default_context()
-    if config.client_cert_pem is not None or config.client_key_pem is not None:
-        _load_client_certificate(context, config)
+    if cert is not None or key is not None:
+        _load_client_certificate(context, config, cert, key)
     return context
 
 
-def _load_client_certificate(context: ssl.SSLContext, config: ClusterConfig) -> None:
+def _load_client_certificate(
+    context: ssl.SSLContext, config: ClusterConfig, cert: bytes | None, key: bytes | None
+) -> None:
     """Load the client certificate and key into ``context``.
 
     ``ssl`` only reads them from files, so they go, for the duration of one call, to a file in a
     directory only this user can read, removed right after.
     """
-    if config.client_cert_pem is None or config.client_key_pem is None:
+    if cert is None or key is None:
         raise KubeconfigError(
             f"kubeconfig {config.source}: context {config.context} has a client certificate "
             "without its key, or a key without its certificate"
@@ -203,7 +281,7 @@ def _load_client_certificate(context: ssl.SSLContext, config: ClusterConfig) -> 
         path = os.path.join(directory, "client.pem")
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(config.client_cert_pem.rstrip(b"\n") + b"\n" + config.client_key_pem)
+            handle.write(cert.rstrip(b"\n") + b"\n" + key)
         try:
             context.load_cert_chain(path)
         except ssl.SSLError:

@@ -132,3 +132,17 @@ def test_server_that_never_answers_times_out(dev_cluster: DevCluster, tmp_path: 
         with Client.from_kubeconfig(path, timeout=0.5) as client, pytest.raises(ClusterUnreachable) as info:
             client.version()
     assert "timed out" in str(info.value)
+
+
+def test_tls_server_name_is_what_the_certificate_must_name(dev_cluster: DevCluster, tmp_path: Path) -> None:
+    # The serving certificate names kubernetes.default.svc (among others), not wrong.example.
+    good = rewrite_kubeconfig(
+        dev_cluster.kubeconfig, tmp_path / "good", **{"tls-server-name": "kubernetes.default.svc"}
+    )
+    with Client.from_kubeconfig(good) as client:
+        assert client.version()["major"] == "1"
+    bad = rewrite_kubeconfig(dev_cluster.kubeconfig, tmp_path / "bad", **{"tls-server-name": "wrong.example"})
+    with Client.from_kubeconfig(bad) as client, pytest.raises(ClusterUnreachable) as info:
+        client.version()
+    assert "TLS certificate verification failed" in str(info.value)
+    assert "wrong.example" in str(info.value)

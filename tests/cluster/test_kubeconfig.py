@@ -122,7 +122,17 @@ def test_credentials_are_not_in_repr(tmp_path: Path) -> None:
         (config("a", "ftp://h", current="a"), "has no http(s) server URL"),
         (
             config("a", "https://h", current="a", user="    exec: {command: aws, apiVersion: v1}"),
-            "uses an exec credential",
+            "apiVersion must be client.authentication.k8s.io/v1 or v1beta1, not 'v1'",
+        ),
+        (
+            config(
+                "a", "https://h", current="a", user="    exec: {apiVersion: client.authentication.k8s.io/v1}"
+            ),
+            "exec has no command",
+        ),
+        (
+            config("a", "https://h", current="a", user="    auth-provider: {name: oidc}"),
+            "uses an auth-provider credential",
         ),
         (
             config("a", "https://h", current="a", user="    client-key-data: '%%%'"),
@@ -148,3 +158,29 @@ def test_bad_kubeconfig_is_a_clear_usage_error(tmp_path: Path, text: str | None,
 def test_no_kubeconfig_anywhere(tmp_path: Path) -> None:
     with pytest.raises(KubeconfigError, match="no kubeconfig found"):
         load_kubeconfig(env={"HOME": str(tmp_path)})
+
+
+def test_exec_plugin_is_read(tmp_path: Path) -> None:
+    user = """    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: ./bin/get-token
+      args: [--cluster, prod]
+      env: [{name: REGION, value: eu-west-1}]
+      installHint: install get-token from your cloud's CLI
+      provideClusterInfo: true
+      interactiveMode: Never"""
+    cfg = load_kubeconfig(write(tmp_path / "kc", config("a", "https://h", current="a", user=user)), env={})
+    plugin = cfg.exec_plugin
+    assert plugin is not None
+    # A command with a path separator is relative to the kubeconfig's directory, as in kubectl.
+    assert plugin.command == str(tmp_path / "bin" / "get-token")
+    assert plugin.args == ("--cluster", "prod")
+    assert plugin.env == (("REGION", "eu-west-1"),)
+    assert plugin.provide_cluster_info
+    assert plugin.install_hint.startswith("install get-token")
+    assert cfg.token is None
+
+    bare = user.replace("./bin/get-token", "get-token")
+    cfg = load_kubeconfig(write(tmp_path / "kc2", config("a", "https://h", current="a", user=bare)), env={})
+    assert cfg.exec_plugin is not None
+    assert cfg.exec_plugin.command == "get-token"  # found on PATH when it runs
