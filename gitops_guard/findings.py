@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,6 +70,8 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
+        import hashlib  # OpenSSL's start-up, paid only by reports that show fingerprints
+
         parts = [self.rule, self.path, str(self.object or ""), self.fingerprint_key or self.message]
         return "sha256:" + hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
 

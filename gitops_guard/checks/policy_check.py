@@ -99,6 +99,9 @@ class PolicyCheck:
         self.rules: tuple[Rule, ...] = (REPOSITORY, *_shipped_rules())
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        shipped_on = any(r.id in ctx.active for r in self.rules if r is not REPOSITORY)
+        if not shipped_on and not any(_admission_object(res.api_version, res.kind) for res in ctx.resources):
+            return  # nothing to evaluate: the evaluator and the CEL library stay unimported
         from gitops_guard.policy.evaluate import Evaluator, Result, policy_problems
         from gitops_guard.policy.kinds import KindMap
         from gitops_guard.policy.model import (
@@ -170,6 +173,14 @@ class PolicyCheck:
     def _wanted(name: str, static: set[str], ctx: CheckContext) -> bool:
         rule_id = f"{FAMILY}/{name}"
         return rule_id in ctx.active if rule_id in static else REPOSITORY.id in ctx.active
+
+
+def _admission_object(api_version: str, kind: str) -> bool:
+    """A policy or binding of any admissionregistration version (``policy.model`` reads which)."""
+    return api_version.startswith("admissionregistration.k8s.io/") and kind in (
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+    )
 
 
 def _finding(result: Result) -> Finding:

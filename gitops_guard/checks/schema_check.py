@@ -157,13 +157,15 @@ def _violation(res: Resource, violation: Violation) -> Finding:
 
 
 def _cel(res: Resource, body: dict[str, Any], hit: SchemaHit, cache: dict[str, bool]) -> Iterator[Finding]:
-    from gitops_guard.schema import cel
+    from gitops_guard.schema.walk import has_validations
 
     has = cache.get(hit.key)
     if has is None:
-        has = cache[hit.key] = cel.has_validations(hit.schema)
+        has = cache[hit.key] = has_validations(hit.schema)
     if not has:
         return
+    from gitops_guard.schema import cel
+
     for result in cel.evaluate(hit.schema, body):
         if isinstance(result, cel.CelViolation):
             yield _violation(res, Violation(result.path, f"{_dotted(result.path)}: {result.message}"))

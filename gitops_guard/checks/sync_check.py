@@ -9,22 +9,26 @@ a word.  ``sync/wave-order`` asks the one sync-order function
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_guard.checks.base import CheckContext, at_document
 from gitops_guard.findings import Finding, Severity
 from gitops_guard.gitops import argo_annotations as ann
-from gitops_guard.gitops import flux_graph
-from gitops_guard.gitops.kustomize_scope import KustomizeScope, Placement
-from gitops_guard.gitops.sync_order import PHASE_ORDER, sync_order
 from gitops_guard.resources import Resource, from_files
 from gitops_guard.rules import Rule
 from gitops_guard.source.classify import FileKind
 from gitops_guard.source.load import SourceFile
+
+if TYPE_CHECKING:
+    # The kustomize scope, the sync-order plan and the Flux graph are imported by the code
+    # that needs them: a run over plain manifests (the pre-commit hook) never does.
+    from gitops_guard.gitops import flux_graph
+    from gitops_guard.gitops.kustomize_scope import KustomizeScope, Placement
 
 INVALID_WAVE = Rule(
     "sync/invalid-wave",
@@ -227,7 +231,8 @@ class SyncCheck:
         )
         if not needs_scope:
             return
-        scope = _scope(ctx.files)
+        # Built on first use: most runs have neither wave annotations nor Flux objects.
+        scope = functools.cache(lambda: _scope(ctx.files))
         if WAVE_ORDER.id in active:
             yield from _wave_order(ctx.resources, scope)
         if DEPENDS_ON_CYCLE.id in active or DEPENDS_ON_MISSING.id in active:
@@ -236,6 +241,8 @@ class SyncCheck:
 
 def _placement(scope: KustomizeScope, res: Resource) -> Placement:
     """Where ``res`` is applied from; objects the render stage built are already final."""
+    from gitops_guard.gitops.kustomize_scope import Placement
+
     rendered_by = getattr(res, "rendered_by", None)
     if isinstance(rendered_by, str):
         return Placement(posixpath.dirname(rendered_by) or ".", None)
@@ -243,6 +250,8 @@ def _placement(scope: KustomizeScope, res: Resource) -> Placement:
 
 
 def _scope(files: Iterable[SourceFile]) -> KustomizeScope:
+    from gitops_guard.gitops.kustomize_scope import KustomizeScope
+
     return KustomizeScope(
         (sf.path, doc.data)
         for sf in files
@@ -453,14 +462,18 @@ def _dicts(value: Any) -> Iterator[dict[str, Any]]:
 
 
 def _step_label(step: tuple[int, int]) -> str:
+    from gitops_guard.gitops.sync_order import PHASE_ORDER
+
     phase = next(p for p, order in PHASE_ORDER.items() if order == step[0])
     return f"wave {step[1]}" if phase == "Sync" else f"{phase} phase, wave {step[1]}"
 
 
-def _wave_order(resources: Sequence[Resource], scope: KustomizeScope) -> Iterator[Finding]:
+def _wave_order(resources: Sequence[Resource], scope: Callable[[], KustomizeScope]) -> Iterator[Finding]:
+    if not any(key in ann.annotations_of(r.body) for r in resources for key in _ORDER_ANNOTATIONS):
+        return  # all in one step everywhere: nothing can be applied later than what uses it
     groups: dict[str, list[tuple[Resource, Placement]]] = {}
     for res in resources:
-        placement = _placement(scope, res)
+        placement = _placement(scope(), res)
         groups.setdefault(placement.root, []).append((res, placement))
     for members in groups.values():
         if not any(key in ann.annotations_of(r.body) for r, _ in members for key in _ORDER_ANNOTATIONS):
@@ -473,6 +486,8 @@ def _effective_namespace(res: Resource, placement: Placement) -> str | None:
 
 
 def _wave_order_group(members: list[tuple[Resource, Placement]]) -> Iterator[Finding]:
+    from gitops_guard.gitops.sync_order import sync_order
+
     manifests: list[Mapping[str, Any]] = []
     for res, placement in members:
         namespace = _effective_namespace(res, placement)
@@ -536,6 +551,8 @@ _MAX_SCAN_BYTES = 4 * 1024 * 1024
 def _flux_nodes(
     resources: Iterable[Resource], scope: KustomizeScope
 ) -> tuple[list[flux_graph.Node], list[Resource]]:
+    from gitops_guard.gitops import flux_graph
+
     nodes: list[flux_graph.Node] = []
     origins: list[Resource] = []
     for res in resources:
@@ -602,8 +619,12 @@ def _could_be(name: str, kind: str, nodes: Sequence[flux_graph.Node]) -> bool:
     return False
 
 
-def _flux_findings(ctx: CheckContext, scope: KustomizeScope) -> Iterator[Finding]:
-    nodes, origins = _flux_nodes(ctx.resources, scope)
+def _flux_findings(ctx: CheckContext, scope: Callable[[], KustomizeScope]) -> Iterator[Finding]:
+    if not any(res.group.endswith(".toolkit.fluxcd.io") for res in ctx.resources):
+        return  # no Flux object: no dependsOn graph
+    from gitops_guard.gitops import flux_graph
+
+    nodes, origins = _flux_nodes(ctx.resources, scope())
     if not any(node.depends_on for node in nodes):
         return
     checked = len(nodes)
@@ -611,8 +632,9 @@ def _flux_findings(ctx: CheckContext, scope: KustomizeScope) -> Iterator[Finding
     if graph.missing:
         extra_files, extra_resources = _repository_extras(ctx)
         if extra_resources:
-            scope = _scope([*ctx.files, *extra_files])
-            nodes, origins = _flux_nodes([*ctx.resources, *extra_resources], scope)
+            nodes, origins = _flux_nodes(
+                [*ctx.resources, *extra_resources], _scope([*ctx.files, *extra_files])
+            )
             checked = sum(1 for r in origins if r.document.path in {sf.path for sf in ctx.files})
             graph = flux_graph.build(nodes)
     if DEPENDS_ON_MISSING.id in ctx.active:

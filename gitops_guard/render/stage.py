@@ -29,15 +29,13 @@ from gitops_guard.findings import Finding, Outcome, Severity
 from gitops_guard.render import helm, kustomize, mapping, tools
 from gitops_guard.render import tree as tree_mod
 from gitops_guard.render.check import FAILED
+from gitops_guard.render.reach import CHART_FILES, chart_of, kustomize_inputs, near_kustomization, under
 from gitops_guard.resources import Resource, object_ref
 from gitops_guard.source.classify import FileKind
 from gitops_guard.source.limits import Limits
 from gitops_guard.source.load import SourceFile, read
 from gitops_guard.source.walk import Candidate, display_path
 from gitops_guard.source.yamldoc import Document
-
-_KUSTOMIZE_INPUTS = frozenset({FileKind.MANIFEST, FileKind.KUSTOMIZE_PATCH, FileKind.KUSTOMIZATION})
-_CHART_FILES = frozenset({FileKind.HELM_TEMPLATE, FileKind.HELM_VALUES, FileKind.HELM_CHART})
 
 
 @dataclass
@@ -142,8 +140,8 @@ def _kustomize_jobs(
     checked: dict[Path, SourceFile],
     findings: list[Finding],
 ) -> tuple[list[_Job], bool]:
-    near = functools.cache(lambda d: tree_mod.near_kustomization(d / "_", cwd))
-    inputs = [sf for sf in files if sf.kind in _KUSTOMIZE_INPUTS and _under(sf.abspath, cwd)]
+    near = functools.cache(lambda d: near_kustomization(d / "_", cwd))
+    inputs = kustomize_inputs(files, cwd)
     if not any(sf.kind is FileKind.KUSTOMIZATION or near(sf.abspath.parent) for sf in inputs):
         return [], False
     tree = tree_mod.discover(cwd, files, exclude)
@@ -184,9 +182,9 @@ def _helm_jobs(
 ) -> list[_Job]:
     charts: set[Path] = set()
     for sf in files:
-        if sf.kind not in _CHART_FILES:
+        if sf.kind not in CHART_FILES:
             continue
-        chart = _chart_of(sf.abspath, cwd)
+        chart = chart_of(sf.abspath, cwd)
         if chart is not None:
             charts.add(chart)
     jobs = []
@@ -205,19 +203,6 @@ def _helm_jobs(
             continue
         jobs.append(_Job("helm", chart, file))
     return jobs
-
-
-def _chart_of(path: Path, cwd: Path) -> Path | None:
-    """The top-level chart a file belongs to (a vendored subchart belongs to its parent)."""
-    found = None
-    for parent in path.parents:
-        if (parent / "Chart.yaml").is_file():
-            found = parent
-            if not (parent.parent.name == "charts" and (parent.parent.parent / "Chart.yaml").is_file()):
-                return parent
-        if parent == cwd or parent.parent == parent:
-            break
-    return found
 
 
 # --- objects ---------------------------------------------------------------------------------
@@ -290,7 +275,7 @@ def _helm_objects(
 ) -> Iterable[Resource]:
     chart_label = display_path(job.file, load.cwd)
     whole_chart = any(
-        p.kind in (FileKind.HELM_VALUES, FileKind.HELM_CHART) and _under(a, job.directory)
+        p.kind in (FileKind.HELM_VALUES, FileKind.HELM_CHART) and under(a, job.directory)
         for a, p in checked.items()
     )
     for index, (body, source) in enumerate(result.objects):
@@ -355,7 +340,3 @@ def _not_run(kind: str, group: list[_Job], cwd: Path, checked: dict[Path, Source
 
 def _show(path: Path, cwd: Path) -> str:
     return display_path(path, cwd)
-
-
-def _under(path: Path, directory: Path) -> bool:
-    return path == directory or directory in path.parents

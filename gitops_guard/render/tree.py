@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gitops_guard.render.reach import NAMES
 from gitops_guard.source.classify import FileKind
 from gitops_guard.source.limits import Limits
 from gitops_guard.source.load import SourceFile
 from gitops_guard.source.yamldoc import Document, decode, parse
 
-NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _SKIP_DIRS = frozenset({".git", "node_modules", ".terraform", "__pycache__"})
 # A remote target: a URL, an scp-like git address, or host.tld/path (kustomize's own forms).
 _REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|[a-z0-9-]+(?:\.[a-z0-9-]+)+(?::\d+)?/)", re.I)
@@ -52,32 +52,8 @@ class Kustomization:
         return self.data.get("kind") == "Component"
 
 
-def kustomization_in(directory: Path) -> Path | None:
-    for name in NAMES:
-        candidate = directory / name
-        if candidate.is_file():
-            return candidate
-    return None
-
-
 def is_remote(entry: str) -> bool:
     return bool(_REMOTE.match(entry))
-
-
-def near_kustomization(path: Path, top: Path) -> bool:
-    """Whether a kustomization lives in ``path``'s directory or above it, up to ``top``.
-
-    Under kustomize's default load restrictor a kustomization can only include
-    files at or below its own directory, so a file with no kustomization above
-    it is in no build at all.
-    """
-    directory = path.parent
-    while True:
-        if kustomization_in(directory) is not None:
-            return True
-        if directory == top or directory.parent == directory or top not in directory.parents:
-            return False
-        directory = directory.parent
 
 
 def discover(top: Path, loaded: Iterable[SourceFile], exclude: Any = None) -> dict[Path, Kustomization]:

@@ -45,6 +45,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeAlias
 
+# Lives with the schema walks so that the check can ask it without importing this module.
+from gitops_guard.schema.walk import has_validations as has_validations
+
 Path: TypeAlias = tuple[str | int, ...]
 
 _RULES_KEY = "x-kubernetes-validations"
@@ -71,20 +74,6 @@ class CelUnsupported:
 
 
 CelResult: TypeAlias = CelViolation | CelUnsupported
-
-
-def has_validations(schema: Mapping[str, Any]) -> bool:
-    """Whether any node of ``schema`` (``$defs`` included) carries CEL rules."""
-    stack: list[Any] = [schema]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Mapping):
-            if node.get(_RULES_KEY):
-                return True
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return False
 
 
 def evaluate(schema: Mapping[str, Any], instance: Any) -> list[CelResult]:

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 
@@ -58,3 +58,18 @@ def _expand(root: dict[str, Any], node: dict[str, Any], depth: int = 0) -> list[
                 if isinstance(b, dict):
                     out.extend(_expand(root, b, depth + 1))
     return out
+
+
+def has_validations(schema: Mapping[str, Any]) -> bool:
+    """Whether any node of ``schema`` (``$defs`` included) carries CEL rules
+    (``x-kubernetes-validations``): only then is the CEL machinery imported."""
+    stack: list[Any] = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Mapping):
+            if node.get("x-kubernetes-validations"):
+                return True
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
