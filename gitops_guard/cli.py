@@ -84,8 +84,6 @@ def check(
     gc.disable()
     cwd = Path.cwd()
     config = load_config(Path(config_path) if config_path else find_config(cwd))
-    if base is not None:
-        raise ConfigError("--base (PR mode) is not available in this version yet")
     opts = CheckOptions(
         paths=paths or (".",),
         config=config,
@@ -96,6 +94,7 @@ def check(
         schema_locations=schema_location,
         baseline=Path(baseline) if baseline else None,
         render=False if no_render else None,
+        base=base,
     )
     report = run_check(opts, cwd)
     fmt = fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
@@ -106,6 +105,54 @@ def check(
     else:
         click.echo(text, nl=False)
     raise _Exit(ExitCode.FINDINGS if fails(report, fail_on or config.fail_on or "error") else ExitCode.OK)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--base", help="Compare against this Git revision (offline: no cluster needed).")
+@click.option("--head", help="With --base: the revision to compare (default: the working tree).")
+@click.option("--kubeconfig", type=click.Path(dir_okay=False), help="Compare against this live cluster.")
+@click.option("--context", "kube_context", help="With --kubeconfig: the context to use.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--kubernetes-version", help="Kubernetes minor version for Helm rendering, e.g. 1.31.")
+def diff(
+    paths: tuple[str, ...],
+    base: str | None,
+    head: str | None,
+    kubeconfig: str | None,
+    kube_context: str | None,
+    fmt: str,
+    kubernetes_version: str | None,
+) -> None:
+    """Show what a change would do: per Application/Kustomization, the objects it would
+    create, update and prune.  Exit 0 when nothing differs, 1 when something does."""
+    from gitops_guard.pipeline import cache_dir
+    from gitops_guard.schema.builtin import available_versions, parse_version
+
+    kube = parse_version(kubernetes_version) if kubernetes_version else available_versions()[-1]
+    if base is None and kubeconfig is None:
+        raise ConfigError("diff needs --base REV (two revisions) or --kubeconfig FILE (a live cluster)")
+    if base is not None and kubeconfig is not None:
+        raise ConfigError("--base and --kubeconfig cannot be combined")
+    if head is not None and base is None:
+        raise ConfigError("--head needs --base")
+    if kubeconfig is not None:
+        from gitops_guard.diff.live import live_diff
+
+        differs, text = live_diff(paths, Path(kubeconfig), kube_context, fmt=fmt, kube=kube)
+        click.echo(text, nl=False)
+        raise _Exit(ExitCode.FINDINGS if differs else ExitCode.OK)
+    assert base is not None
+    from gitops_guard.diff import render_text
+    from gitops_guard.diff.revdiff import compare
+
+    result = compare(Path.cwd(), base, head, paths, cache_bin=cache_dir() / "bin", kube=kube)
+    if fmt == "json":
+        click.echo(render_text.as_json(result), nl=False)
+    else:
+        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        click.echo(render_text.text(result, colour=colour), nl=False)
+    raise _Exit(ExitCode.FINDINGS if result.differs else ExitCode.OK)
 
 
 @cli.command()

@@ -42,6 +42,7 @@ class CheckOptions:
     limits: Limits = field(default_factory=Limits)
     # Build kustomize roots and local Helm charts (None: the config decides; default on).
     render: bool | None = None
+    base: str | None = None
 
 
 def cache_dir() -> Path:
@@ -126,6 +127,7 @@ def settings_for(opts: CheckOptions, cwd: Path) -> Settings:
         schema_locations=tuple(opts.schema_locations) + cfg.schema_locations,
         cache_dir=cache_dir(),
         cwd=cwd,
+        base=opts.base,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from gitops_guard.checks.base import Check
 from gitops_guard.checks.policy_check import PolicyCheck
 from gitops_guard.checks.prune_check import PruneCheck
+from gitops_guard.checks.removed_check import RemovedResourcesCheck
 from gitops_guard.checks.schema_check import SchemaCheck
 from gitops_guard.checks.secrets_check import SecretsCheck
 from gitops_guard.checks.sync_check import SyncCheck
@@ -20,6 +21,7 @@ CHECKS: dict[str, Check] = {
     "secrets": SecretsCheck(),
     "policy": PolicyCheck(),
     "prune": PruneCheck(),
+    "removed": RemovedResourcesCheck(),
 }
 
 

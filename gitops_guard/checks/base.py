@@ -21,6 +21,8 @@ class Settings:
     schema_locations: tuple[str, ...] = ()
     cache_dir: Path | None = None
     cwd: Path = field(default_factory=Path.cwd)
+    # PR mode (`check --base REV`): the revision the change is compared against.
+    base: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,227 @@
+"""The objects one deployer (Argo CD Application source, Flux Kustomization) would apply.
+
+Rendering follows the tool that would do it:
+
+* a ``kustomization.yaml`` → ``kustomize build`` (Flux without the load restrictor, as
+  kustomize-controller builds);
+* Flux without one → what kustomize-controller generates: every YAML file below the
+  path, a sub-directory with its own kustomization taken as a unit — emulated with a
+  wrapper kustomization in a scratch directory, so the repository is never written to;
+* an Argo CD plain directory → its YAML/JSON files (the footprint honours ``recurse``,
+  ``include`` and ``exclude``);
+* a local Helm chart → ``helm template`` with its default values.
+
+Then the deployer's own transformations: Argo CD's destination namespace for namespaced
+objects without one, Flux's ``targetNamespace`` and ``postBuild.substitute``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitops_guard.diff.objects import ObjectKey
+from gitops_guard.gitops.apps import Deployer, DeployerModel, Source, Tool
+from gitops_guard.gitops.footprint import KUSTOMIZATION_NAMES
+from gitops_guard.render import helm, kustomize, tools
+from gitops_guard.resources import is_object
+from gitops_guard.source.limits import Limits
+from gitops_guard.source.yamldoc import decode, parse
+
+# Kinds that have no namespace (the built-in ones users commit; CRDs say so themselves).
+CLUSTER_SCOPED = frozenset(
+    {
+        "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding",
+        "CustomResourceDefinition", "StorageClass", "PriorityClass", "IngressClass", "RuntimeClass",
+        "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "APIService", "CSIDriver",
+        "CSINode", "VolumeAttachment", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
+        "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding", "PodSecurityPolicy",
+        "CertificateSigningRequest", "FlowSchema", "PriorityLevelConfiguration", "ClusterIssuer",
+        "ClusterSecretStore", "ClusterExternalSecret", "GatewayClass", "ClusterPolicy",
+    }
+)  # fmt: skip
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::=([^}]*))?\}")
+
+
+@dataclass
+class Desired:
+    objects: dict[ObjectKey, dict[str, Any]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+
+class DesiredRenderer:
+    """Renders deployers of one checkout (a revision's tree or the working tree)."""
+
+    def __init__(self, model: DeployerModel, scratch: Path, cache_bin: Path | None, kube: tuple[int, int]):
+        self.model = model
+        self.root = model.repo.root
+        self.scratch = scratch
+        self.cache_bin = cache_bin
+        self.kube = kube
+        self._count = 0
+        self._cluster_kinds = set(CLUSTER_SCOPED)
+
+    def deployer(self, deployer: Deployer) -> Desired:
+        out = Desired()
+        for source in deployer.sources:
+            if source.directory is None:
+                if source.remote:
+                    continue  # someone else's repository or chart: not this change
+                out.errors.append(f"source not found in this repository: {source.reason or source.path}")
+                continue
+            for obj in self._source(deployer, source, out.errors):
+                spec = obj.get("spec")
+                if obj.get("kind") == "CustomResourceDefinition" and isinstance(spec, dict):
+                    names = spec.get("names")
+                    if spec.get("scope") == "Cluster" and isinstance(names, dict) and names.get("kind"):
+                        self._cluster_kinds.add(str(names["kind"]))
+                out.objects[ObjectKey.of(obj)] = obj
+        self._place(deployer, out)
+        return out
+
+    # -------------------------------------------------------------- per source
+
+    def _source(self, deployer: Deployer, source: Source, errors: list[str]) -> list[dict[str, Any]]:
+        assert source.directory is not None
+        footprint = self.model.footprint(deployer, source)
+        directory = self.root if source.directory == "." else self.root / source.directory
+        if footprint is None or not directory.is_dir():
+            errors.append(f"{source.directory}: not a directory in this revision")
+            return []
+        renderer = footprint.renderer
+        if renderer == "kustomize":
+            return self._kustomize(directory, deployer.tool is Tool.FLUX, errors)
+        if renderer == "flux-generated":
+            return self._flux_generated(source.directory, errors)
+        if renderer == "helm":
+            return self._helm(directory, errors)
+        if renderer == "plugin":
+            errors.append(f"{source.directory}: a config management plugin renders it; not rendered offline")
+            return []
+        return self._files(sorted(footprint.files), errors)
+
+    def _kustomize(self, directory: Path, unrestricted: bool, errors: list[str]) -> list[dict[str, Any]]:
+        binary = tools.find_kustomize(self.cache_bin)
+        if binary is None:
+            errors.append("kustomize not found (run scripts/install-tools): not rendered")
+            return []
+        built = kustomize.build(
+            binary, directory, self._workdir(), self.root, tools.DEFAULT_TIMEOUT, unrestricted=unrestricted
+        )
+        if not built.ok:
+            errors.append(f"kustomize build {self._rel(directory)}: {built.error}")
+            return []
+        return [obj for obj, _origin in built.objects]
+
+    def _flux_generated(self, directory: str, errors: list[str]) -> list[dict[str, Any]]:
+        """kustomize-controller's generated kustomization: YAML files, recursively; a
+        sub-directory with a kustomization is one unit."""
+        entries: list[str] = []
+        for rel, dirnames, filenames in self.model.repo.walk(directory):
+            if rel != directory and any(n in filenames for n in KUSTOMIZATION_NAMES):
+                entries.append(rel)
+                dirnames[:] = []
+                continue
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            entries += [n if rel == "." else f"{rel}/{n}" for n in filenames if n.endswith((".yaml", ".yml"))]
+        if not entries:
+            return []
+        plain = [e for e in entries if not (self.root / e).is_dir()]
+        units = [e for e in entries if (self.root / e).is_dir()]
+        objects = self._files(plain, errors)
+        for unit in units:
+            objects += self._kustomize(self.root / unit, True, errors)
+        return objects
+
+    def _helm(self, chart: Path, errors: list[str]) -> list[dict[str, Any]]:
+        binary = tools.find_helm(self.cache_bin)
+        if binary is None:
+            errors.append("helm not found (run scripts/install-tools): not rendered")
+            return []
+        rendered = helm.template(binary, chart, self.kube, tools.DEFAULT_TIMEOUT, self.root)
+        if not rendered.ok:
+            errors.append(f"helm template {self._rel(chart)}: {rendered.error}")
+            return []
+        return [obj for obj, _source in rendered.objects]
+
+    def _files(self, rels: list[str], errors: list[str]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        limits = Limits()
+        for rel in rels:
+            path = self.root / rel
+            try:
+                text, problem = decode(path.read_bytes())
+            except OSError as exc:
+                errors.append(f"{rel}: cannot read: {exc.strerror}")
+                continue
+            if text is None:
+                errors.append(f"{rel}: {problem.message if problem else 'unreadable'}")
+                continue
+            parsed = parse(text, rel, limits)
+            if parsed.problems and any(p.kind != "duplicate-key" for p in parsed.problems):
+                first = next(p for p in parsed.problems if p.kind != "duplicate-key")
+                errors.append(f"{rel}:{first.line or '?'}: {first.message}")
+            for doc in parsed.documents:
+                data = doc.data
+                if isinstance(data, dict) and data.get("kind", "").endswith("List") and "items" in data:
+                    out += [i for i in data["items"] or [] if is_object(i)]
+                elif is_object(data):
+                    out.append(data)
+        return out
+
+    # ------------------------------------------------------- deployer settings
+
+    def _place(self, deployer: Deployer, desired: Desired) -> None:
+        spec = _spec_of(deployer)
+        namespace = deployer.destination.namespace
+        force = False
+        substitute: Mapping[str, Any] = {}
+        if deployer.tool is Tool.FLUX:
+            target = spec.get("targetNamespace")
+            namespace, force = (target, True) if isinstance(target, str) and target else (None, False)
+            post = spec.get("postBuild")
+            if isinstance(post, dict) and isinstance(post.get("substitute"), dict):
+                substitute = post["substitute"]
+        placed: dict[ObjectKey, dict[str, Any]] = {}
+        for obj in desired.objects.values():
+            if substitute:
+                obj = _substitute(obj, substitute)
+            if namespace and obj.get("kind") not in self._cluster_kinds:
+                meta = obj.setdefault("metadata", {})
+                if isinstance(meta, dict) and (force or not meta.get("namespace")):
+                    meta["namespace"] = namespace
+            placed[ObjectKey.of(obj)] = obj
+        desired.objects = placed
+
+    def _workdir(self) -> Path:
+        self._count += 1
+        return self.scratch / f"build-{self._count}"
+
+    def _rel(self, path: Path) -> str:
+        return os.path.relpath(path, self.root).replace(os.sep, "/")
+
+
+def _spec_of(deployer: Deployer) -> dict[str, Any]:
+    node: Any = deployer.document.data
+    for step in deployer.spec_at:
+        node = node.get(step) if isinstance(node, dict) else None
+    return node if isinstance(node, dict) else {}
+
+
+def _substitute(obj: Any, values: Mapping[str, Any]) -> Any:
+    """Flux post-build variable substitution (``${var}``, ``${var:=default}``) over strings."""
+    if isinstance(obj, dict):
+        return {k: _substitute(v, values) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_substitute(v, values) for v in obj]
+    if isinstance(obj, str) and "${" in obj:
+        def value(m: re.Match[str]) -> str:
+            default = m.group(2) if m.group(2) is not None else m.group(0)
+            return str(values.get(m.group(1), default))
+
+        return _VAR.sub(value, obj)
+    return obj

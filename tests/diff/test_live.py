@@ -1,0 +1,180 @@
+"""`gitops-guard diff --kubeconfig` against the real dev cluster (etcd + kube-apiserver)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitops_guard.cluster import Client
+from tests.conftest import DevCluster
+from tests.helpers import run_cli
+
+CM = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {name}
+  namespace: {ns}
+data:
+  level: {level}
+"""
+SECRET = """\
+apiVersion: v1
+kind: Secret
+metadata:
+  name: creds
+  namespace: {ns}
+stringData:
+  token: {value}
+"""
+APP = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://example.com/org/fleet.git
+    path: apps/web
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: {ns}
+  syncPolicy:
+    automated: {{prune: true}}
+  ignoreDifferences:
+    - kind: ConfigMap
+      name: ignored
+      jsonPointers: [/data/level]
+"""
+
+
+@pytest.fixture(scope="module")
+def client(dev_cluster: DevCluster) -> Iterator[Client]:
+    with Client.from_kubeconfig(dev_cluster.kubeconfig) as c:
+        yield c
+
+
+@pytest.fixture
+def ns(client: Client, request: pytest.FixtureRequest) -> Iterator[str]:
+    name = "live-" + request.node.name.replace("_", "-")[5:40].strip("-").lower()
+    client.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+    yield name
+    client.delete("v1", "Namespace", name)
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+
+
+def _apply(client: Client, obj: dict[str, Any]) -> None:
+    client.apply(obj)
+
+
+def _cm(name: str, ns: str, level: str, **meta: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": ns, **meta},
+        "data": {"level": level},
+    }
+
+
+def _diff(cluster: DevCluster, cwd: Path, *args: str) -> tuple[int, dict[str, Any]]:
+    proc = run_cli("diff", *args, "--kubeconfig", str(cluster.kubeconfig), "--format", "json", cwd=cwd)
+    assert proc.returncode in (0, 1), proc.stderr
+    return proc.returncode, json.loads(proc.stdout)
+
+
+def test_drift_create_and_no_write(dev_cluster: DevCluster, client: Client, ns: str, tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "a.yaml": CM.format(name="a", ns=ns, level="debug"),
+            "b.yaml": CM.format(name="b", ns=ns, level="x"),
+        },
+    )
+    _apply(client, _cm("a", ns, "info"))  # drifted live state
+    code, report = _diff(dev_cluster, tmp_path, ".")
+    assert code == 1
+    changes = {(c["action"], c["object"]["name"]) for g in report["groups"] for c in g["changes"]}
+    assert changes == {("update", "a"), ("create", "b")}
+    update = next(c for g in report["groups"] for c in g["changes"] if c["action"] == "update")
+    assert "-  level: info\n+  level: debug\n" in update["diff"]
+    # a dry run stores nothing
+    assert client.get("v1", "ConfigMap", "b", ns) is None
+    assert client.get("v1", "ConfigMap", "a", ns)["data"] == {"level": "info"}  # type: ignore[index]
+
+
+def test_in_sync_means_exit_0(dev_cluster: DevCluster, client: Client, ns: str, tmp_path: Path) -> None:
+    _write(tmp_path, {"a.yaml": CM.format(name="a", ns=ns, level="info")})
+    _apply(client, _cm("a", ns, "info"))
+    code, report = _diff(dev_cluster, tmp_path, "a.yaml")
+    assert code == 0 and report["groups"] == []
+    text = run_cli("diff", "a.yaml", "--kubeconfig", str(dev_cluster.kubeconfig), cwd=tmp_path).stdout
+    assert "the cluster matches the desired state" in text
+
+
+def test_secret_values_are_masked(dev_cluster: DevCluster, client: Client, ns: str, tmp_path: Path) -> None:
+    client.apply(
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "creds", "namespace": ns},
+         "stringData": {"token": "live-value-1111"}}
+    )  # fmt: skip
+    _write(tmp_path, {"s.yaml": SECRET.format(ns=ns, value="desired-value-2222")})
+    proc = run_cli("diff", "s.yaml", "--kubeconfig", str(dev_cluster.kubeconfig), cwd=tmp_path)
+    assert proc.returncode == 1
+    import base64
+
+    for secret in ("live-value-1111", "desired-value-2222"):
+        assert secret not in proc.stdout + proc.stderr
+        assert base64.b64encode(secret.encode()).decode() not in proc.stdout + proc.stderr
+    assert "-  token: ++++++++" in proc.stdout and "+  token: ++++++++" in proc.stdout
+
+
+def test_application_prune_preview_by_ownership(
+    dev_cluster: DevCluster, client: Client, ns: str, tmp_path: Path
+) -> None:
+    _write(
+        tmp_path,
+        {
+            "apps/web/kept.yaml": CM.format(name="kept", ns=ns, level="info"),
+            "apps/web/ignored.yaml": CM.format(name="ignored", ns=ns, level="desired"),
+            "app.yaml": APP.format(ns=ns),
+        },
+    )
+    tracking = {"annotations": {"argocd.argoproj.io/tracking-id": f"web:/ConfigMap:{ns}/gone"}}
+    _apply(client, _cm("kept", ns, "info"))
+    _apply(client, _cm("ignored", ns, "live"))  # differs only in an ignored field
+    _apply(client, _cm("gone", ns, "info", **tracking))  # owned, no longer desired → pruned
+    _apply(client, _cm("stranger", ns, "info"))  # same namespace, not owned → never listed
+    other = {"annotations": {"argocd.argoproj.io/tracking-id": f"other:/ConfigMap:{ns}/theirs"}}
+    _apply(client, _cm("theirs", ns, "info", **other))
+    code, report = _diff(dev_cluster, tmp_path, "app.yaml")
+    assert code == 1
+    (group,) = report["groups"]
+    assert group["label"] == "Argo CD Application argocd/web"
+    assert [(c["action"], c["object"]["name"], c["pruned"]) for c in group["changes"]] == [
+        ("delete", "gone", True)
+    ]
+    assert client.get("v1", "ConfigMap", "gone", ns) is not None  # nothing was deleted
+
+
+def test_unreachable_cluster_is_exit_3(tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+        "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:9'}}]\n"
+        "users: [{name: u, user: {token: abc}}]\n"
+        "contexts: [{name: c, context: {cluster: c, user: u}}]\n"
+    )
+    _write(tmp_path, {"a.yaml": CM.format(name="a", ns="default", level="x")})
+    proc = run_cli("diff", "a.yaml", "--kubeconfig", str(kubeconfig), cwd=tmp_path)
+    assert proc.returncode == 3 and "Traceback" not in proc.stderr
+    assert "127.0.0.1:9" in proc.stderr

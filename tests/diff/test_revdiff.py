@@ -1,0 +1,229 @@
+"""`gitops-guard diff --base` and `check --base` on real Git repositories built in temp dirs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import require_tool
+from tests.helpers import run_cli
+
+FLUX_KS = """\
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: api
+  namespace: flux-system
+spec:
+  interval: 10m
+  path: ./apps/api
+  prune: {prune}
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+  targetNamespace: api
+"""
+GITREPO = """\
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  interval: 1m
+  url: https://example.com/org/fleet.git
+  ref: {branch: main}
+"""
+ARGO_APP = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://example.com/org/fleet.git
+    path: apps/web
+    targetRevision: main
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: web
+  syncPolicy:
+    automated: {}
+"""
+CM = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {name}
+data:
+  level: "{level}"
+"""
+SECRET = """\
+apiVersion: v1
+kind: Secret
+metadata:
+  name: creds
+stringData:
+  token: {value}
+"""
+
+
+def git(repo: Path, *args: str) -> str:
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+        "HOME": str(repo),
+        "PATH": "/usr/bin:/bin:/usr/local/bin",
+    }
+    argv = ["git", "-C", str(repo), *args]
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env, check=True)
+    return proc.stdout.strip()
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+
+
+@pytest.fixture
+def fleet(tmp_path: Path) -> Path:
+    require_tool("git")
+    require_tool("kustomize")
+    root = tmp_path / "fleet"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    write(
+        root,
+        {
+            "clusters/prod/flux-system/gotk-sync.yaml": GITREPO,
+            "clusters/prod/api.yaml": FLUX_KS.format(prune="true"),
+            "clusters/prod/web.yaml": ARGO_APP,
+            "apps/api/kustomization.yaml": "resources: [settings.yaml, extra.yaml]\n",
+            "apps/api/settings.yaml": CM.format(name="settings", level="info"),
+            "apps/api/extra.yaml": CM.format(name="extra", level="x"),
+            "apps/web/cm.yaml": CM.format(name="web", level="info"),
+            "apps/web/secret.yaml": SECRET.format(value="first-value-aaaa"),
+        },
+    )
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "base")
+    return root
+
+
+def _diff(root: Path, *args: str) -> tuple[int, dict[str, object]]:
+    proc = run_cli("diff", "--base", "HEAD", "--format", "json", *args, cwd=root)
+    assert proc.returncode in (0, 1), proc.stderr
+    return proc.returncode, json.loads(proc.stdout)
+
+
+def _changes(report: dict[str, object]) -> dict[str, list[tuple[str, str, bool]]]:
+    out: dict[str, list[tuple[str, str, bool]]] = {}
+    for g in report["groups"]:  # type: ignore[attr-defined]
+        out[g["label"]] = [
+            (c["action"], f"{c['object']['kind']}/{c['object']['name']}", c["pruned"]) for c in g["changes"]
+        ]
+    return out
+
+
+def test_no_change_means_exit_0(fleet: Path) -> None:
+    code, report = _diff(fleet)
+    assert code == 0 and report["groups"] == []
+
+
+def test_removed_file_is_pruned_and_update_is_shown(fleet: Path) -> None:
+    (fleet / "apps/api/extra.yaml").unlink()
+    write(fleet, {"apps/api/kustomization.yaml": "resources: [settings.yaml]\n"})
+    write(fleet, {"apps/api/settings.yaml": CM.format(name="settings", level="debug")})
+    code, report = _diff(fleet)
+    assert code == 1
+    assert _changes(report) == {
+        "Flux Kustomization flux-system/api": [
+            ("delete", "ConfigMap/extra", True),
+            ("update", "ConfigMap/settings", False),
+        ]
+    }
+    group = report["groups"][0]  # type: ignore[index]
+    assert group["path"] == "clusters/prod/api.yaml" and group["line"] == 9  # the prune: line
+    update = next(c for c in group["changes"] if c["action"] == "update")
+    assert '-  level: info\n+  level: debug\n' in update["diff"]
+    assert update["diff"].startswith("--- a/ConfigMap api/settings\n")  # targetNamespace applied
+
+
+def test_only_touched_deployers_are_rendered(fleet: Path) -> None:
+    write(fleet, {"apps/web/cm.yaml": CM.format(name="web", level="warn")})
+    code, report = _diff(fleet)
+    assert code == 1 and list(_changes(report)) == ["Argo CD Application argocd/web"]
+    # the destination namespace is applied to namespaced objects without one
+    assert report["groups"][0]["changes"][0]["diff"].startswith("--- a/ConfigMap web/web\n")  # type: ignore[index]
+
+
+def test_secret_values_are_masked_but_changes_still_show(fleet: Path) -> None:
+    write(fleet, {"apps/web/secret.yaml": SECRET.format(value="second-value-bbbb")})
+    proc = run_cli("diff", "--base", "HEAD", cwd=fleet)
+    assert proc.returncode == 1
+    assert "first-value" not in proc.stdout and "second-value" not in proc.stdout
+    assert "-  token: ++++++++" in proc.stdout and "+  token: ++++++++" in proc.stdout
+
+
+def test_prune_off_lists_removals_as_left_behind(fleet: Path) -> None:
+    write(fleet, {"clusters/prod/api.yaml": FLUX_KS.format(prune="false")})
+    git(fleet, "commit", "-qam", "prune off")
+    write(fleet, {"apps/api/kustomization.yaml": "resources: [settings.yaml]\n"})
+    _code, report = _diff(fleet)
+    assert _changes(report) == {"Flux Kustomization flux-system/api": [("delete", "ConfigMap/extra", False)]}
+    text = run_cli("diff", "--base", "HEAD", cwd=fleet).stdout
+    assert "remove ConfigMap api/extra (left in the cluster: prune is off)" in text
+
+
+def test_between_two_commits_without_touching_the_worktree(fleet: Path) -> None:
+    write(fleet, {"apps/api/kustomization.yaml": "resources: [settings.yaml]\n"})
+    git(fleet, "commit", "-qam", "drop extra")
+    write(fleet, {"apps/api/kustomization.yaml": "resources: []\n"})  # uncommitted, ignored with --head
+    code, report = _diff(fleet, "--head", "HEAD")
+    assert code == 0
+    code, report = _diff(fleet, "--head", "HEAD", "--base", "HEAD~1")
+    assert _changes(report) == {"Flux Kustomization flux-system/api": [("delete", "ConfigMap/extra", True)]}
+    assert (fleet / "apps/api/kustomization.yaml").read_text() == "resources: []\n"
+
+
+def test_render_failure_never_reports_deletions(fleet: Path) -> None:
+    write(fleet, {"apps/api/kustomization.yaml": "resources: [settings.yaml, missing.yaml]\n"})
+    _code, report = _diff(fleet)
+    group = report["groups"][0]  # type: ignore[index]
+    assert group["errors"] and "missing.yaml" in group["errors"][0]
+    assert not [c for c in group["changes"] if c["action"] == "delete"]
+
+
+def test_removed_deployer_with_prune_takes_its_objects(fleet: Path) -> None:
+    (fleet / "clusters/prod/api.yaml").unlink()
+    _code, report = _diff(fleet)
+    group = next(g for g in report["groups"] if g["label"] == "Flux Kustomization flux-system/api")  # type: ignore[attr-defined]
+    assert group["status"] == "removed"
+    assert {(c["action"], c["pruned"]) for c in group["changes"]} == {("delete", True)}
+
+
+def test_check_base_reports_removed_resources(fleet: Path) -> None:
+    write(fleet, {"apps/api/kustomization.yaml": "resources: [settings.yaml]\n"})
+    args = ("check", "--base", "HEAD", "--select", "prune/removed-resources", "--format", "json")
+    proc = run_cli(*args, cwd=fleet)
+    assert proc.returncode == 0, proc.stderr  # a warning: does not fail the default --fail-on error
+    findings = json.loads(proc.stdout)["findings"]
+    assert [(f["rule"], f["path"], f["line"], f["object"]["name"]) for f in findings] == [
+        ("prune/removed-resources", "clusters/prod/api.yaml", 9, "extra")
+    ]
+    assert "automated prune" in findings[0]["message"]
+
+
+def test_diff_usage_errors(fleet: Path) -> None:
+    assert run_cli("diff", cwd=fleet).returncode == 2
+    assert run_cli("diff", "--base", "no-such-rev", cwd=fleet).returncode == 2
+    assert run_cli("diff", "--head", "HEAD", cwd=fleet).returncode == 2
