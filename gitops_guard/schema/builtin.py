@@ -4,12 +4,19 @@ Only its JSON files are used (importing the package would pull in ``jsonschema``
 ~170 ms). Its per-kind files ``$ref`` one shared ``_definitions.json``; we bundle
 each kind into a standalone schema with only the definitions it reaches, which is
 what both our validator and kubeconform want.
+
+Bundling a kind means parsing the 1.8 MB ``_definitions.json`` (~10 ms, most of a
+one-file run's work), so bundled schemas are kept in the cache directory, keyed by
+the source files' size and modification time: a later run reads the ~200 kB
+bundle of each kind it meets (~0.5 ms). The cache is an optimisation only: an
+unreadable or unwritable cache falls back to bundling.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -18,6 +25,8 @@ from gitops_guard.errors import ConfigError
 
 _DIR_RE = re.compile(r"^v(\d+)\.(\d+)\.\d+-local-strict$")
 _REF_PREFIX = "/api/_definitions.json#/$defs/"
+# Bumped whenever _bundle's output changes, so that old cache entries are not read.
+_CACHE_FORMAT = 1
 
 
 def schema_root() -> Path:
@@ -59,7 +68,7 @@ def _ref_target(ref: str) -> str | None:
 class BuiltinSchemas:
     """Schemas of one Kubernetes minor version; bundles each kind once per instance."""
 
-    def __init__(self, version: tuple[int, int]) -> None:
+    def __init__(self, version: tuple[int, int], cache_dir: Path | None = None) -> None:
         versions = available_versions()
         if version not in versions:
             shipped = ", ".join(f"{a}.{b}" for a, b in versions)
@@ -70,6 +79,8 @@ class BuiltinSchemas:
         self.directory = schema_root() / f"v{version[0]}.{version[1]}.0-local-strict"
         self._defs: dict[str, Any] | None = None
         self._cache: dict[str, dict[str, Any] | None] = {}
+        self._cache_root = cache_dir / "builtin-schemas" if cache_dir is not None else None
+        self._cache_dir: Path | None = None  # the root's directory for these definitions, once known
 
     def filename(self, group: str, version: str, kind: str) -> str:
         return f"{kind.lower()}{kind_suffix(group, version)}.json"
@@ -84,11 +95,9 @@ class BuiltinSchemas:
         return sorted(p.name for p in self.directory.glob("*.json") if not p.name.startswith("_"))
 
     def _load(self, name: str, api_version: str, kind: str) -> dict[str, Any] | None:
-        try:
-            raw = (self.directory / name).read_text(encoding="utf-8")
-        except OSError:
+        schema = self._bundled(name)
+        if schema is None:
             return None
-        schema = json.loads(raw)
         # The file name only carries the first label of the group: make sure the
         # schema really is for this apiVersion and kind before using it.
         props = schema.get("properties", {})
@@ -96,7 +105,51 @@ class BuiltinSchemas:
             return None
         if kind not in props.get("kind", {}).get("enum", [kind]):
             return None
-        return self._bundle(schema)
+        return schema
+
+    def _bundled(self, name: str) -> dict[str, Any] | None:
+        """The bundle of kind file ``name``, from the cache when its source has not changed."""
+        try:
+            stat = os.stat(self.directory / name)
+        except OSError:
+            return None
+        stamp = [stat.st_mtime_ns, stat.st_size]
+        cached = self._cache_file(name)
+        if cached is not None:
+            try:
+                with open(cached, encoding="utf-8") as fh:
+                    entry = json.load(fh)
+                if (
+                    isinstance(entry, dict)
+                    and entry.get("source") == stamp
+                    and isinstance(entry.get("schema"), dict)
+                ):
+                    schema: dict[str, Any] = entry["schema"]
+                    return schema
+            except (OSError, ValueError):
+                pass
+        try:
+            bundled = self.bundle_file(name)
+        except OSError:
+            return None
+        if cached is not None:
+            _write_atomically(cached, json.dumps({"source": stamp, "schema": bundled}))
+        return bundled
+
+    def _cache_file(self, name: str) -> Path | None:
+        """Where the bundle of ``name`` is cached: a directory per shipped definitions file."""
+        if self._cache_dir is None:
+            if self._cache_root is None:
+                return None
+            try:
+                defs = os.stat(self.directory / "_definitions.json")
+            except OSError:
+                self._cache_root = None
+                return None
+            major, minor = self.version
+            stamp = f"v{major}.{minor}-{defs.st_mtime_ns}-{defs.st_size}-f{_CACHE_FORMAT}"
+            self._cache_dir = self._cache_root / stamp
+        return self._cache_dir / name
 
     def bundle_file(self, name: str) -> dict[str, Any]:
         return self._bundle(json.loads((self.directory / name).read_text(encoding="utf-8")))
@@ -125,3 +178,14 @@ class BuiltinSchemas:
         bundled: dict[str, Any] = json.loads(text)
         bundled["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         return bundled
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write or leave alone: concurrent runs (pre-commit starts several) each write whole files."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass

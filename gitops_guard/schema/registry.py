@@ -47,7 +47,7 @@ class SchemaRegistry:
         cache_dir: Path | None = None,
     ) -> None:
         self.k8s_version = k8s_version
-        self.builtin = BuiltinSchemas(k8s_version)
+        self.builtin = BuiltinSchemas(k8s_version, cache_dir)
         self.locations = list(locations)
         self.repo_crds = {(c.group, c.version, c.kind): c for c in repo_crds}
         self.shipped_dir = data_dir("schemas") / "crds"
