@@ -24,7 +24,7 @@ from gitops_guard.report.model import Report
 from gitops_guard.rules import Rule, is_template, matches
 from gitops_guard.schema.builtin import available_versions, parse_version
 from gitops_guard.source.limits import Limits
-from gitops_guard.source.load import load
+from gitops_guard.source.load import SourceFile, load
 from gitops_guard.source.walk import discover
 from gitops_guard.suppress import apply_inline
 
@@ -150,7 +150,7 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     active_ids = frozenset(r.id for r in rules)
     render_findings: list[Finding] = []
     rendered_paths: set[str] = set()
-    if _renders(opts, active_ids):
+    if _renders(opts, active_ids) and _may_render(files, cwd):
         from gitops_guard.render.stage import render
 
         rendered = render(files, resources, settings, exclude=exclude)
@@ -179,6 +179,12 @@ def _renders(opts: CheckOptions, active_ids: frozenset[str]) -> bool:
     return enabled and any(not rule_id.startswith("yaml/") for rule_id in active_ids)
 
 
+def _may_render(files: Sequence[SourceFile], cwd: Path) -> bool:
+    from gitops_guard.render.reach import may_render
+
+    return may_render(files, cwd)
+
+
 def _merge_overlays(findings: list[Finding], rendered_paths: set[str]) -> list[Finding]:
     """One base file rendered by several overlays reports each problem once, not once per overlay."""
     seen: set[tuple[str, str, int | None, int | None, str]] = set()
@@ -194,10 +200,8 @@ def _merge_overlays(findings: list[Finding], rendered_paths: set[str]) -> list[F
 
 
 def _configure(findings: list[Finding], config: Config) -> list[Finding]:
-    if not config.rules:
+    if not config.rules or not findings:
         return findings
-    import pathspec
-
     out = []
     specs: dict[str, object] = {}
     for f in findings:
@@ -206,6 +210,8 @@ def _configure(findings: list[Finding], config: Config) -> list[Finding]:
             key = "\n".join(rc.ignore)
             spec = specs.get(key)
             if spec is None:
+                import pathspec  # only for per-rule ignore paths
+
                 spec = specs[key] = pathspec.GitIgnoreSpec.from_lines(rc.ignore)
             if spec.match_file(f.path):  # type: ignore[attr-defined]
                 continue
