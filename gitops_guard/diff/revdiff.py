@@ -51,7 +51,8 @@ class RevisionDiff:
 
     @property
     def differs(self) -> bool:
-        return any(g.changes or g.status != "changed" for g in self.groups)
+        """True when something changes, or when a render failure means we cannot say it does not."""
+        return any(g.changes or g.errors or g.status != "changed" for g in self.groups)
 
 
 @dataclass

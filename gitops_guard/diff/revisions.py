@@ -50,11 +50,14 @@ def resolve(repo: Path, rev: str) -> str:
 
 def materialize(repo: Path, commit: str, dest: Path) -> Path:
     """Write the tree of ``commit`` under ``dest`` and return ``dest``."""
-    proc = _git(repo, "archive", "--format=tar", commit)
+    # The tree, not the commit: no pax header, so an empty tree is an empty archive.
+    proc = _git(repo, "archive", "--format=tar", f"{commit}^{{tree}}")
     if proc.returncode != 0:
         raise ToolError(f"git archive {commit[:12]} failed: {_first_line(proc.stderr)}")
     dest.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
+    if not proc.stdout.strip(b"\0"):
+        return dest  # an empty tree: git writes an archive with no members (or nothing at all)
+    with tarfile.open(fileobj=io.BytesIO(proc.stdout), mode="r:") as tar:
         tar.extractall(dest, filter="data")
     return dest
 

@@ -78,3 +78,12 @@ def test_outside_a_repository_is_a_usage_error(tmp_path: Path) -> None:
     require_tool("git")
     with pytest.raises(ConfigError, match="not inside a Git repository"):
         revisions.toplevel(tmp_path)
+
+
+def test_an_empty_revision_materializes_as_an_empty_tree(tmp_path: Path) -> None:
+    root = tmp_path / "r"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    git(root, "commit", "-q", "--allow-empty", "-m", "empty")
+    out = revisions.materialize(root, revisions.resolve(root, "HEAD"), tmp_path / "base")
+    assert out.is_dir() and list(out.iterdir()) == []
