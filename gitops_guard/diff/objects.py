@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import difflib
-import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -80,8 +79,11 @@ def mask_secrets(objects: Iterable[dict[str, Any] | None]) -> None:
             section = obj.get(field)
             if isinstance(section, dict):
                 values.update(str(v) for v in section.values())
-    order = sorted(values, key=lambda v: hashlib.sha256(v.encode("utf-8", "surrogateescape")).digest())
-    masks = {value: "+" * (8 + i) for i, value in enumerate(order)}
+    from gitops_guard.secrets.mask import Masker, digest
+
+    masker = Masker()
+    # Masks are handed out in digest order, not in order of appearance.
+    masks = {value: masker.mask(value) for value in sorted(values, key=digest)}
     for obj in secrets:
         for field in ("data", "stringData"):
             section = obj.get(field)
