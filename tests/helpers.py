@@ -33,3 +33,25 @@ def check_json(*args: str, cwd: Path, timeout: float = 120) -> tuple[int, dict[s
 
 def rules_at(report: dict[str, Any]) -> list[tuple[str, str, int | None, int | None]]:
     return [(f["rule"], f["path"], f["line"], f["column"]) for f in report["findings"]]
+
+
+def write_files(root: Path, files: dict[str, str]) -> None:
+    """Write ``{"relative/path": "text"}`` under ``root``, creating directories."""
+    for name, text in files.items():
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+
+
+def git(repo: Path, *args: str) -> str:
+    """The real git in ``repo`` with a fixed identity and no user configuration."""
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+        "HOME": str(repo),
+        "PATH": "/usr/bin:/bin:/usr/local/bin",
+    }
+    argv = ["git", "-C", str(repo), *args]
+    return subprocess.run(argv, capture_output=True, text=True, env=env, check=True).stdout.strip()

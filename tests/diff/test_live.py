@@ -12,6 +12,7 @@ import pytest
 from gitops_guard.cluster import Client
 from tests.conftest import DevCluster
 from tests.helpers import run_cli
+from tests.helpers import write_files as _write
 
 CM = """\
 apiVersion: v1
@@ -66,12 +67,6 @@ def ns(client: Client, request: pytest.FixtureRequest) -> Iterator[str]:
     client.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
     yield name
     client.delete("v1", "Namespace", name)
-
-
-def _write(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
 
 
 def _apply(client: Client, obj: dict[str, Any]) -> None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import require_tool
-from tests.helpers import run_cli
+from tests.helpers import git, run_cli
+from tests.helpers import write_files as write
 
 FLUX_KS = """\
 apiVersion: kustomize.toolkit.fluxcd.io/v1
@@ -71,27 +71,6 @@ metadata:
 stringData:
   token: {value}
 """
-
-
-def git(repo: Path, *args: str) -> str:
-    env = {
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-        "HOME": str(repo),
-        "PATH": "/usr/bin:/bin:/usr/local/bin",
-    }
-    argv = ["git", "-C", str(repo), *args]
-    proc = subprocess.run(argv, capture_output=True, text=True, env=env, check=True)
-    return proc.stdout.strip()
-
-
-def write(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        target = root / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text)
 
 
 @pytest.fixture

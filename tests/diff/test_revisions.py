@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from gitops_guard.diff import revisions
 from gitops_guard.errors import ConfigError
+from tests import helpers
 from tests.conftest import require_tool
 
 
 def git(repo: Path, *args: str) -> str:
     require_tool("git")
-    proc = subprocess.run(
-        ["git", "-C", str(repo), *args],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={
-            "GIT_AUTHOR_NAME": "t",
-            "GIT_AUTHOR_EMAIL": "t@example.com",
-            "GIT_COMMITTER_NAME": "t",
-            "GIT_COMMITTER_EMAIL": "t@example.com",
-            "HOME": str(repo),
-            "PATH": "/usr/bin:/bin:/usr/local/bin",
-        },
-    )
-    return proc.stdout.strip()
+    return helpers.git(repo, *args)
 
 
 @pytest.fixture

@@ -10,18 +10,12 @@ import pytest
 
 from gitops_guard.findings import Finding
 from gitops_guard.pipeline import CheckOptions, run_check
+from tests.helpers import write_files as write
 
 URL = "https://github.com/example/gitops.git"
 IN_CLUSTER = "https://kubernetes.default.svc"
 
 Prune = Callable[..., list[Finding]]
-
-
-def write(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        target = root / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text)
 
 
 def git_init(root: Path, remote: str = URL) -> None:

@@ -8,15 +8,9 @@ import pytest
 from gitops_guard.findings import Finding
 from gitops_guard.pipeline import CheckOptions, run_check
 from tests.conftest import ToolFinder
+from tests.helpers import write_files as write
 
 Renderer = Callable[..., list[Finding]]
-
-
-def write(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        target = root / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text)
 
 
 @pytest.fixture
