@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from gitops_guard.cli import main
+from gitops_guard.entry import main
 
 raise SystemExit(main())

@@ -1,0 +1,158 @@
+"""The pre-commit hook's path stays light: a one-file check of a plain manifest must not
+import what only other inputs need. A behavioural guard (which modules load), not a timing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PLAIN = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  namespace: web
+data:
+  mode: fast
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: web
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+          envFrom: [{configMapRef: {name: settings}}]
+"""
+
+# Each of these is needed only by some inputs: rendering (a kustomization or chart), the
+# deployer model (Applications, Flux Kustomizations), admission policies, CRD validation
+# rules, secret candidates, thread pools and temporary directories (rendering), gitignore
+# matching (directory walks, ignore settings), and the command-line library (options).
+HEAVY = (
+    "click",
+    "detect_secrets",
+    "cel",
+    "pathspec",
+    "concurrent.futures",
+    "tempfile",
+    "subprocess",
+    "gitops_guard.cli",
+    "gitops_guard.render.stage",
+    "gitops_guard.render.kustomize",
+    "gitops_guard.render.helm",
+    "gitops_guard.policy.evaluate",
+    "gitops_guard.policy.model",
+    "gitops_guard.policy.celenv",
+    "gitops_guard.schema.cel",
+    "gitops_guard.schema.crd",
+    "gitops_guard.gitops.apps",
+    "gitops_guard.gitops.repository",
+    "gitops_guard.gitops.flux_graph",
+    "gitops_guard.gitops.sync_order",
+    "gitops_guard.gitops.kustomize_scope",
+    "gitops_guard.cluster",
+    "gitops_guard.diff",
+)
+
+_PROBE = """
+import json, sys
+from gitops_guard.entry import main
+code = main(sys.argv[1:])
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stderr)
+"""
+
+
+def _loaded(cwd: Path, *args: str) -> tuple[int, set[str], str]:
+    proc = subprocess.run(
+        [sys.executable, "-c", _PROBE, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    record = json.loads(proc.stderr.strip().splitlines()[-1])
+    return record["code"], set(record["modules"]), proc.stdout
+
+
+def _heavy(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY))
+
+
+def test_one_plain_manifest_imports_nothing_heavy(tmp_path: Path) -> None:
+    (tmp_path / "app.yaml").write_text(PLAIN, encoding="utf-8")
+    code, modules, out = _loaded(tmp_path, "check", "app.yaml")
+    assert code == 0, out
+    assert "1 file (2 documents)" in out  # the check really ran, every check included
+    assert {"gitops_guard.pipeline", "gitops_guard.checks.schema_check", "yaml"} <= modules
+    assert _heavy(modules) == []
+
+
+def test_the_guard_sees_heavy_imports_when_the_input_needs_them(tmp_path: Path) -> None:
+    # The same probe on inputs that do need the machinery: the list above is not vacuous.
+    (tmp_path / "app.yaml").write_text(
+        PLAIN.replace(
+            "  namespace: web\ndata:",
+            "  namespace: web\n  annotations:\n    argocd.argoproj.io/sync-wave: '1'\ndata:",
+        ),
+        encoding="utf-8",
+    )
+    (tmp_path / "kustomization.yaml").write_text("resources: [app.yaml]\n", encoding="utf-8")
+    (tmp_path / "policy.yaml").write_text(
+        "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\n"
+        "metadata: {name: p}\nspec:\n  validations: [{expression: 'true'}]\n",
+        encoding="utf-8",
+    )
+    _, modules, _ = _loaded(tmp_path, "check", "app.yaml", "kustomization.yaml", "policy.yaml")
+    heavy = _heavy(modules)
+    for expected in (
+        "gitops_guard.render.stage",
+        "gitops_guard.policy.evaluate",
+        "gitops_guard.gitops.sync_order",
+    ):
+        assert expected in heavy
+
+
+@pytest.mark.parametrize("args", [("check", "--format", "json", "app.yaml"), ("rules",)])
+def test_options_and_other_commands_go_through_click(tmp_path: Path, args: tuple[str, ...]) -> None:
+    (tmp_path / "app.yaml").write_text(PLAIN, encoding="utf-8")
+    code, modules, out = _loaded(tmp_path, *args)
+    assert code == 0
+    assert "click" in modules and "gitops_guard.cli" in modules
+    if "json" in args:
+        assert json.loads(out)["summary"]["documents"] == 2
+
+
+def test_plain_check_and_click_check_write_the_same_report(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text(PLAIN.replace("mode: fast", "mode: [fast"), encoding="utf-8")
+    (tmp_path / "app.yaml").write_text(PLAIN.replace("replicas", "replica"), encoding="utf-8")
+    fast = _loaded(tmp_path, "check", "app.yaml", "bad.yaml")
+    slow = _loaded(tmp_path, "check", "--fail-on", "error", "app.yaml", "bad.yaml")
+    assert "gitops_guard.cli" not in fast[1] and "gitops_guard.cli" in slow[1]
+    assert fast[0] == slow[0] == 1
+    assert fast[2] == slow[2] and "yaml/syntax" in fast[2]
+
+
+def test_plain_check_errors_exit_like_click_check(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "gitops_guard", "check", "missing.yaml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr == "gitops-guard: error: no such file or directory: missing.yaml\n"
