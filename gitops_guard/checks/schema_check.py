@@ -161,7 +161,7 @@ def _cel(res: Resource, body: dict[str, Any], hit: SchemaHit, cache: dict[str, b
 
     has = cache.get(hit.key)
     if has is None:
-        has = cache[hit.key] = has_validations(hit.schema)
+        has = cache[hit.key] = hit.may_have_rules and has_validations(hit.schema)
     if not has:
         return
     from gitops_guard.schema import cel

@@ -27,6 +27,7 @@ _DIR_RE = re.compile(r"^v(\d+)\.(\d+)\.\d+-local-strict$")
 _REF_PREFIX = "/api/_definitions.json#/$defs/"
 # Bumped whenever _bundle's output changes, so that old cache entries are not read.
 _CACHE_FORMAT = 1
+_RULES_KEY = '"x-kubernetes-validations"'
 
 
 def schema_root() -> Path:
@@ -81,6 +82,8 @@ class BuiltinSchemas:
         self._cache: dict[str, dict[str, Any] | None] = {}
         self._cache_root = cache_dir / "builtin-schemas" if cache_dir is not None else None
         self._cache_dir: Path | None = None  # the root's directory for these definitions, once known
+        # Kind files whose bundle has no x-kubernetes-validations key at all (read off the text).
+        self._without_rules: set[str] = set()
 
     def filename(self, group: str, version: str, kind: str) -> str:
         return f"{kind.lower()}{kind_suffix(group, version)}.json"
@@ -90,6 +93,10 @@ class BuiltinSchemas:
         if name not in self._cache:
             self._cache[name] = self._load(name, f"{group}/{version}" if group else version, kind)
         return self._cache[name]
+
+    def may_have_rules(self, group: str, version: str, kind: str) -> bool:
+        """False when the bundle certainly holds no CEL rules, so the check skips walking it."""
+        return self.filename(group, version, kind) not in self._without_rules
 
     def kinds(self) -> list[str]:
         return sorted(p.name for p in self.directory.glob("*.json") if not p.name.startswith("_"))
@@ -117,14 +124,16 @@ class BuiltinSchemas:
         cached = self._cache_file(name)
         if cached is not None:
             try:
-                with open(cached, encoding="utf-8") as fh:
-                    entry = json.load(fh)
+                text = cached.read_text(encoding="utf-8")
+                entry = json.loads(text)
                 if (
                     isinstance(entry, dict)
                     and entry.get("source") == stamp
                     and isinstance(entry.get("schema"), dict)
                 ):
                     schema: dict[str, Any] = entry["schema"]
+                    if _RULES_KEY not in text:
+                        self._without_rules.add(name)
                     return schema
             except (OSError, ValueError):
                 pass
@@ -132,8 +141,11 @@ class BuiltinSchemas:
             bundled = self.bundle_file(name)
         except OSError:
             return None
+        text = json.dumps({"source": stamp, "schema": bundled})
+        if _RULES_KEY not in text:
+            self._without_rules.add(name)
         if cached is not None:
-            _write_atomically(cached, json.dumps({"source": stamp, "schema": bundled}))
+            _write_atomically(cached, text)
         return bundled
 
     def _cache_file(self, name: str) -> Path | None:

@@ -26,6 +26,8 @@ class SchemaHit:
     schema: dict[str, Any]
     source: str  # where it came from, for messages and for kubeconform parity
     key: str  # unique per schema, for caching compiled validators
+    # False when the schema is known to carry no x-kubernetes-validations (no CEL walk needed).
+    may_have_rules: bool = True
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,12 @@ class SchemaRegistry:
         builtin = self.builtin.get(group, version, kind)
         if builtin is not None:
             major, minor = self.k8s_version
-            return SchemaHit(builtin, f"Kubernetes {major}.{minor}", f"builtin:{api_version}/{kind}")
+            return SchemaHit(
+                builtin,
+                f"Kubernetes {major}.{minor}",
+                f"builtin:{api_version}/{kind}",
+                may_have_rules=self.builtin.may_have_rules(group, version, kind),
+            )
         return None
 
     def _from_location(self, location: str, group: str, version: str, kind: str) -> SchemaHit | None:

@@ -92,3 +92,29 @@ def test_a_new_definitions_file_gets_its_own_cache_directory(
     os.utime(defs, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
     BuiltinSchemas(version, cache).get("", "v1", "ConfigMap")
     assert len(list((cache / "builtin-schemas").iterdir())) == 2
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_bundles_without_cel_rules_are_known_as_such(
+    tmp_path: Path, version: tuple[int, int], monkeypatch: pytest.MonkeyPatch, cached: bool
+) -> None:
+    source = builtin.schema_root()
+    copy = tmp_path / "schemas"
+    name = f"v{version[0]}.{version[1]}.0-local-strict"
+    (copy / name).mkdir(parents=True)
+    for file in ("_definitions.json", "configmap-v1.json", "service-v1.json"):
+        shutil.copy2(source / name / file, copy / name / file)
+    service = json.loads((copy / name / "service-v1.json").read_text(encoding="utf-8"))
+    service["x-kubernetes-validations"] = [{"rule": "has(self.spec)"}]
+    (copy / name / "service-v1.json").write_text(json.dumps(service), encoding="utf-8")
+    monkeypatch.setattr(builtin, "schema_root", lambda: copy)
+    cache = tmp_path / "cache"
+    if cached:
+        BuiltinSchemas(version, cache).get("", "v1", "ConfigMap")
+        BuiltinSchemas(version, cache).get("", "v1", "Service")
+    schemas = BuiltinSchemas(version, cache)
+    assert schemas.may_have_rules("", "v1", "ConfigMap")  # not read yet: unknown
+    assert schemas.get("", "v1", "ConfigMap") is not None
+    assert schemas.get("", "v1", "Service") is not None
+    assert not schemas.may_have_rules("", "v1", "ConfigMap")
+    assert schemas.may_have_rules("", "v1", "Service")
