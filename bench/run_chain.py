@@ -97,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
             problems.append(tools.missing_message(name))
         else:
             found[name] = path
+            if name == "gitops-guard":
+                print(tools.byte_compile_project(path))
     records: list[dict[str, Any]] = []
     if not problems:
         for size in args.files:

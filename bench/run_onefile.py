@@ -22,6 +22,7 @@ from typing import Any
 
 import gen_repo
 import timing
+
 import tools
 
 
@@ -55,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
                 problems.append(tools.missing_message(name))
                 continue
             found[name] = path
+            if name == "gitops-guard":
+                print(tools.byte_compile_project(path))
             command = timing.Command(label, (str(path), *arguments), repo)
             try:
                 timing.run(command)

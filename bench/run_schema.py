@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 
 import gen_repo
 import timing
+
 import tools
 
 KUBECONFORM_TEMPLATE = "{{ .ResourceKind }}{{ .KindSuffix }}.json"
@@ -131,7 +132,9 @@ def main(argv: list[str] | None = None) -> int:
         schema_dir: Path | None = args.schema_dir
         if guard is None:
             problems.append(tools.missing_message("gitops-guard"))
-        elif schema_dir is None:
+        else:
+            print(tools.byte_compile_project(guard))
+        if guard is not None and schema_dir is None:
             schema_dir = workdir / "schemas"
             error = _export_schemas(guard, schema_dir, args.kubernetes_version, workdir)
             if error is not None:

@@ -156,3 +156,15 @@ def test_plain_check_errors_exit_like_click_check(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert proc.stderr == "gitops-guard: error: no such file or directory: missing.yaml\n"
+
+
+def test_a_directory_walk_imports_pathspec_only_for_a_gitignore(tmp_path: Path) -> None:
+    (tmp_path / "app.yaml").write_text(PLAIN, encoding="utf-8")
+    code, modules, out = _loaded(tmp_path, "check", ".")
+    assert code == 0, out
+    assert "pathspec" not in modules
+    (tmp_path / ".gitignore").write_text("ignored.yaml\n", encoding="utf-8")
+    (tmp_path / "ignored.yaml").write_text("a: [\n", encoding="utf-8")
+    code, modules, out = _loaded(tmp_path, "check", ".")
+    assert code == 0, out  # the broken file is ignored, so pathspec did its work
+    assert "pathspec" in modules
