@@ -79,7 +79,7 @@ def _offline(args: argparse.Namespace, guard: Path, work: Path) -> list[timing.T
     _git(repo, "commit", "-q", "-m", "corpus")
     edited = _pick_app_files(repo)
     for path in edited:
-        path.write_text(path.read_text().replace("data:\n", "data:\n  bench-added: \"1\"\n", 1))
+        path.write_text(path.read_text().replace("data:\n", 'data:\n  bench-added: "1"\n', 1))
     print(f"typical PR: edited {', '.join(str(p.relative_to(repo)) for p in edited)}")
     commands = [
         timing.Command("diff --base HEAD (typical PR)", (str(guard), "diff", "--base", "HEAD"), repo),
