@@ -9,7 +9,7 @@ from typing import Any
 from gitops_guard.findings import ObjectRef
 from gitops_guard.source.classify import FileKind
 from gitops_guard.source.load import SourceFile
-from gitops_guard.source.yamldoc import Document
+from gitops_guard.source.yamldoc import Document, node_at
 
 # Only these file kinds hold objects that are applied to a cluster as they are.
 _OBJECT_FILES = frozenset({FileKind.MANIFEST})
@@ -81,7 +81,7 @@ def from_files(files: Iterable[SourceFile]) -> Iterator[Resource]:
                 # objects of their own; the list itself is never stored.
                 for i, item in enumerate(data["items"]):
                     if is_object(item):
-                        sub = Document(doc.path, doc.index, item, _child(doc, ("items", i)))
+                        sub = Document(doc.path, doc.index, item, node_at(doc.tree(), ("items", i)))
                         yield Resource(object_ref(item), item, sub)
             elif is_object(data):
                 yield Resource(object_ref(data), data, doc)
@@ -95,17 +95,3 @@ def _is_list(data: Any) -> bool:
         and data.get("apiVersion") in ("v1", None)
         and isinstance(data.get("items"), list)
     )
-
-
-def _child(doc: Document, path: tuple[str | int, ...]) -> Any:
-    import yaml
-
-    node = doc.tree()
-    for step in path:
-        if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if getattr(k, "value", None) == step), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
-            node = node.value[step]
-        else:
-            return None
-    return node

@@ -14,11 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
+from gitops_guard.data_path import value_at
 from gitops_guard.resources import Resource, from_files
 from gitops_guard.source.load import SourceFile
-from gitops_guard.source.yamldoc import Document
+from gitops_guard.source.yamldoc import Document, node_at
 
 # kustomize generator kinds (configuredBy) -> the kustomization field that declares them.
 GENERATOR_FIELDS = {
@@ -84,7 +83,7 @@ def generator_document(kustomization: Document, body: dict[str, Any], generator:
     node = kustomization.tree()
     if isinstance(entries, list) and entries:
         index = _generator_index(entries, body)
-        node = child(node, (key or "", index)) or node
+        node = node_at(node, (key or "", index)) or node
     return Document(kustomization.path, kustomization.index, body, node)
 
 
@@ -98,17 +97,6 @@ def _generator_index(entries: list[Any], body: dict[str, Any]) -> int:
         if matched and len(str(entry_name)) > best_len:
             best, best_len = i, len(str(entry_name))
     return best
-
-
-def child(node: yaml.Node | None, path: Sequence[str | int]) -> yaml.Node | None:
-    for step in path:
-        if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if getattr(k, "value", None) == step), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
-            node = node.value[step]
-        else:
-            return None
-    return node
 
 
 def has_path(data: Any, path: Sequence[str | int]) -> bool:
@@ -147,7 +135,7 @@ def _in_patch(
     if isinstance(data, dict):
         # A strategic-merge patch has the object's own shape; it is the cause only when
         # it holds the field with a value the source does not have (not kind, name...).
-        if path and has_path(data, path) and _value(data, path) != _value(source, path):
+        if path and has_path(data, path) and value_at(data, path) != value_at(source, path, _MISSING):
             return (patch.path, *patch.locate(path, key=key))
         return None
     if isinstance(data, list):  # JSON 6902: the op whose path covers the field
@@ -158,16 +146,6 @@ def _in_patch(
             if tuple(path[: len(steps)]) == steps:
                 return (patch.path, *patch.locate((j, "value", *path[len(steps) :]), key=key))
     return None
-
-
-def _value(data: Any, path: Sequence[str | int]) -> Any:
-    node = data
-    for step in path:
-        try:
-            node = node[step]
-        except (KeyError, IndexError, TypeError):
-            return _MISSING
-    return node
 
 
 _MISSING = object()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gitops_guard.data_path import value_at
 from gitops_guard.schema import violations as v
 from gitops_guard.schema.registry import SchemaHit
 from gitops_guard.schema.violations import Violation
@@ -47,7 +48,7 @@ def _translate(error: Any, body: Any, schema: dict[str, Any]) -> list[Violation]
     if name == "required":
         return [v.missing_field(path, str(kind.property))]
     if name == "type":
-        return [v.wrong_type(path, list(kind.types), v.json_type(_at(body, path)))]
+        return [v.wrong_type(path, list(kind.types), v.json_type(value_at(body, path)))]
     if name == "enum":
         options = ", ".join(str(o) for o in list(kind.options)[:12])
         return [v.other(path, f"must be one of: {options}")]
@@ -76,13 +77,3 @@ def _translate(error: Any, body: Any, schema: dict[str, Any]) -> list[Violation]
     if name == "format":
         return [v.other(path, f"is not a valid {kind.format}")]
     return [v.other(path, f"fails the {name} constraint")]
-
-
-def _at(body: Any, path: tuple[str | int, ...]) -> Any:
-    node = body
-    for step in path:
-        try:
-            node = node[step]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return node

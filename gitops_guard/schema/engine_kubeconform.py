@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from gitops_guard.data_path import value_at
 from gitops_guard.errors import ToolError
 from gitops_guard.schema import violations as v
 from gitops_guard.schema.registry import SchemaHit
@@ -130,13 +131,11 @@ def _one(path: InstancePath, text: str, body: dict[str, Any], schema: dict[str, 
 
 
 def _type_at(body: Any, path: InstancePath) -> str:
-    node = body
-    for step in path:
-        try:
-            node = node[step]
-        except (KeyError, IndexError, TypeError):
-            return "unknown"
-    return v.json_type(node)
+    node = value_at(body, path, _ABSENT)
+    return "unknown" if node is _ABSENT else v.json_type(node)
+
+
+_ABSENT = object()
 
 
 def _pointer(pointer: str, body: Any) -> InstancePath:

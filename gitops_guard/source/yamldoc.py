@@ -118,6 +118,21 @@ class Document:
         return target.start_mark.line + 1, target.start_mark.column + 1
 
 
+def node_at(node: yaml.Node | None, path: Sequence[str | int]) -> yaml.Node | None:
+    """The node at ``path`` below ``node`` (a duplicated key's first entry), or None if absent.
+
+    Unlike :meth:`Document.locate` it gives the node itself, for a caller that keeps a
+    sub-tree (a List's item, a rendered object's origin), not a position."""
+    for step in path:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if getattr(k, "value", None) == step), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+            node = node.value[step]
+        else:
+            return None
+    return node
+
+
 @dataclass
 class ParsedFile:
     documents: list[Document]
