@@ -54,6 +54,7 @@ HEAVY = (
     "gitops_guard.policy.evaluate",
     "gitops_guard.policy.model",
     "gitops_guard.policy.celenv",
+    "gitops_guard.cel_library",
     "gitops_guard.schema.cel",
     "gitops_guard.schema.crd",
     "gitops_guard.gitops.apps",

@@ -25,29 +25,18 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
-import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+from gitops_guard.cel_library import INT64_MAX, INT64_MIN, load, one_line, stdlib_functions, unknown_functions
+
 # Markers carried through the library's RuntimeError text, which wraps what a Python
 # function raises: they tell an API-server error from a missing capability.
 _EVAL_MARK = "[k8s-eval-error]"
 _UNSUPPORTED_MARK = "[k8s-unsupported]"
-
-# Functions cel-rust implements itself (checked against cel 0.10); stdlib's and ours are added.
-_NATIVE = frozenset(
-    {
-        "size", "contains", "startsWith", "endsWith", "matches",
-        "int", "uint", "double", "string", "bytes", "timestamp", "duration", "type", "dyn",
-        "getFullYear", "getMonth", "getDate", "getDayOfMonth", "getDayOfWeek", "getDayOfYear",
-        "getHours", "getMinutes", "getSeconds", "getMilliseconds",
-        "hasValue", "value", "orValue", "or", "of", "none", "ofNonZeroValue",
-    }
-)  # fmt: skip
 
 
 class EvalError(Exception):
@@ -74,7 +63,7 @@ _VARIABLE_REF = re.compile(r"(?<![\w.])variables\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)
 def compile_expression(source: str) -> Compiled:
     """Compile once per process (a run compiles each distinct expression once)."""
     try:
-        cel = _cel()
+        cel = load()
     except ImportError:
         return Compiled(source, error="the CEL library 'common-expression-language' is not installed")
     try:
@@ -92,8 +81,7 @@ def compile_expression(source: str) -> Compiled:
         return Compiled(source, error=f"does not compile: {reason}")
     if "authorizer" in names:
         return Compiled(source, error="authorizer checks need a cluster's RBAC")
-    known = _NATIVE | {name.rpartition(".")[2] for name in functions()}
-    unknown = sorted(f for f in used if f not in known and f[:1] not in "_@!-" and not f.endswith("_"))
+    unknown = unknown_functions(used, functions())
     if unknown:
         return Compiled(source, error=f"uses {', '.join(unknown)}, which the CEL library does not provide")
     refs = tuple(dict.fromkeys(_VARIABLE_REF.findall(source)))
@@ -138,7 +126,7 @@ def _size(value: Any) -> int:
 
 def new_context(variables: Mapping[str, Any]) -> Any:
     """A reusable evaluation context holding ``variables`` and every function."""
-    return _cel().Context(dict(variables), dict(functions()))
+    return load().Context(dict(variables), dict(functions()))
 
 
 def run(compiled: Compiled, context: Any) -> Any:
@@ -159,32 +147,9 @@ def run(compiled: Compiled, context: Any) -> Any:
         raise Unsupported(f"evaluation error: {text}") from None
 
 
-def one_line(exc: BaseException | str) -> str:
-    text = " ".join(str(exc).split())
-    return text[:200] + ("..." if len(text) > 200 else "")
-
-
-@functools.cache
-def _cel() -> Any:
-    import cel
-
-    # The library logs every failing Python function at WARNING on the "cel" logger; with no
-    # handler configured Python would print it (with argument values) to stderr.
-    logger = logging.getLogger("cel")
-    if not logger.handlers:
-        logger.addHandler(logging.NullHandler())
-    logger.propagate = False
-    return cel
-
-
 @functools.cache
 def functions() -> Mapping[str, Callable[..., Any]]:
-    try:
-        from cel import stdlib
-
-        table: dict[str, Callable[..., Any]] = dict(stdlib.STDLIB_FUNCTIONS)
-    except ImportError:
-        table = {}
+    table: dict[str, Callable[..., Any]] = dict(stdlib_functions())
     table.update(_KUBERNETES)
     return table
 
@@ -202,7 +167,7 @@ def to_cel(value: Any) -> Any:
     if value is None or isinstance(value, bool | str | float):
         return value
     if isinstance(value, int):
-        if not _INT64_MIN <= value <= _INT64_MAX:
+        if not INT64_MIN <= value <= INT64_MAX:
             # The value itself stays out of the message: it could be anything, even a secret.
             raise Unsupported("the object holds an integer beyond the int64 range")
         return value
@@ -316,7 +281,7 @@ def _compare(a: Any, b: Any) -> int:
 
 def _is_integer(q: Any) -> bool:
     value = _unwrap(q)
-    return value == value.to_integral_value() and _INT64_MIN <= value <= _INT64_MAX
+    return value == value.to_integral_value() and INT64_MIN <= value <= INT64_MAX
 
 
 def _as_integer(q: Any) -> int:

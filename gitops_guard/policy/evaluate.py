@@ -24,6 +24,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitops_guard.cel_library import one_line
 from gitops_guard.findings import ObjectRef, Severity
 from gitops_guard.policy import celenv
 from gitops_guard.policy.celenv import EvalError, Unsupported
@@ -441,7 +442,7 @@ def _name(body: Mapping[str, Any]) -> str | None:
 
 
 def _short(source: str) -> str:
-    return celenv.one_line(source)
+    return one_line(source)
 
 
 def _cel_type(value: Any) -> str:

@@ -40,10 +40,13 @@ import binascii
 import datetime as dt
 import functools
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeAlias
+
+from gitops_guard import cel_library
+from gitops_guard.cel_library import INT64_MAX, INT64_MIN, one_line
 
 # Lives with the schema walks so that the check can ask it without importing this module.
 from gitops_guard.schema.walk import has_validations as has_validations
@@ -51,7 +54,6 @@ from gitops_guard.schema.walk import has_validations as has_validations
 Path: TypeAlias = tuple[str | int, ...]
 
 _RULES_KEY = "x-kubernetes-validations"
-_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _MAX_REF_DEPTH = 32
 
 
@@ -254,7 +256,7 @@ class _Walker:
         except (IndexError, ZeroDivisionError, OverflowError) as exc:
             return CelViolation(path, f"{exc} evaluating rule: {rule}", rule)
         except Exception as exc:  # the library raises plain Exceptions of several kinds
-            return CelUnsupported(path, rule, f"evaluation error: {_one_line(exc)}")
+            return CelUnsupported(path, rule, f"evaluation error: {one_line(exc)}")
         if verdict is True:
             return None
         if verdict is not False:
@@ -302,7 +304,7 @@ class _Walker:
             items = view.items
             return [self._to_cel(self.view(items, item) if items else _View(), item) for item in value]
         if isinstance(value, int):
-            if not _INT64_MIN <= value <= _INT64_MAX:
+            if not INT64_MIN <= value <= INT64_MAX:
                 raise _Unconvertible(f"integer {value} is out of the int64 range")
             return float(value) if "number" in view.types and "integer" not in view.types else value
         if isinstance(value, float):
@@ -313,13 +315,12 @@ class _Walker:
 
     def _bind(self, value: Any, *, optional_old_self: bool) -> Any:
         """The evaluation context with ``self`` (and an absent ``oldSelf``) bound, or None without cel."""
-        functions = _extension_functions()
-        if functions is None:
+        try:
+            cel = cel_library.load()
+        except ImportError:
             return None
-        import cel
-
         if self._context is None:
-            self._context = cel.Context(None, dict(functions))
+            self._context = cel.Context(None, dict(cel_library.stdlib_functions()))
         self._context.add_variable("self", value)
         if optional_old_self:
             self._context.add_variable("oldSelf", cel.OptionalValue.none())
@@ -338,55 +339,15 @@ class _Compiled:
     uses_size: bool = False
 
 
-# Functions cel-rust implements itself (checked one by one against the installed
-# library); the extension functions of cel.stdlib are added to these.
-_NATIVE_FUNCTIONS = frozenset(
-    {
-        "size", "contains", "startsWith", "endsWith", "matches",
-        "int", "uint", "double", "string", "bytes", "timestamp", "duration", "type", "dyn",
-        "getFullYear", "getMonth", "getDate", "getDayOfMonth", "getDayOfWeek", "getDayOfYear",
-        "getHours", "getMinutes", "getSeconds", "getMilliseconds",
-        "hasValue", "value", "orValue", "or", "of", "none", "ofNonZeroValue",
-    }
-)  # fmt: skip
-
-
-@functools.lru_cache(maxsize=1)
-def _extension_functions() -> Mapping[str, Callable[..., Any]] | None:
-    """cel-go's string, list, set and math extensions as cel.stdlib provides them (None: no cel)."""
-    try:
-        import cel
-    except ImportError:
-        return None
-    _quiet(cel)
-    try:
-        from cel import stdlib
-    except ImportError:  # an older release without the extensions: core CEL only
-        return {}
-    return dict(stdlib.STDLIB_FUNCTIONS)
-
-
-def _quiet(_module: Any) -> None:
-    """The library logs failing functions, with their argument values, at WARNING on the
-    "cel" logger; unconfigured, Python would print that to stderr. Values never leave."""
-    import logging
-
-    logger = logging.getLogger("cel")
-    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
-        logger.addHandler(logging.NullHandler())
-    logger.propagate = False
-
-
 _OLD_SELF = re.compile(r"(?<![\w.])oldSelf\b")
 
 
 @functools.lru_cache(maxsize=4096)
 def _compile(source: str) -> _Compiled:
     try:
-        import cel
+        cel = cel_library.load()
     except ImportError:
         return _Compiled(source, error="CEL library 'common-expression-language' is not installed")
-    _quiet(cel)
     try:
         program = cel.compile(source)
         functions = set(program.functions())
@@ -394,21 +355,13 @@ def _compile(source: str) -> _Compiled:
     except Exception as exc:
         # Still recognise a transition rule, which is skipped whether or not it compiles here.
         old_self = _OLD_SELF.search(source) is not None
-        return _Compiled(source, error=f"does not compile: {_one_line(exc)}", references_old_self=old_self)
+        return _Compiled(source, error=f"does not compile: {one_line(exc)}", references_old_self=old_self)
     old_self = "oldSelf" in variables
-    extensions = _extension_functions() or {}
-    known = _NATIVE_FUNCTIONS | {name.rpartition(".")[2] for name in extensions}
-    # Operators and macro helpers are listed under internal names such as `_==_` and `@in`.
-    unknown = sorted(f for f in functions if f not in known and f[:1] not in "_@!-" and not f.endswith("_"))
+    unknown = cel_library.unknown_functions(functions, cel_library.stdlib_functions())
     if unknown:
         error = f"unsupported function: {', '.join(unknown)}"
         return _Compiled(source, error=error, references_old_self=old_self)
     return _Compiled(source, program=program, references_old_self=old_self, uses_size="size" in functions)
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text[:200] + ("..." if len(text) > 200 else "")
 
 
 # --------------------------------------------------------------------------- values
