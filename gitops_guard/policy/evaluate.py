@@ -206,49 +206,57 @@ class Evaluator:
             return
         param_key = f":{param.ref}" if param is not None else ""
         for name, expr in policy.match_conditions:
-            try:
-                verdict = scope.value(expr)
-            except _Broken:
-                return  # reported once, on the policy
-            except Unsupported as exc:
-                yield self._not_checked(policy, binding, res, f"matchCondition {name!r}: {exc}")
-                return
-            except EvalError as exc:
-                if policy.fail_closed:
-                    yield self._deny(
-                        policy, binding, res, f"matchCondition {name!r} resulted in error: {exc}", param_key
-                    )
-                return
-            if verdict is False:
-                return
-            if verdict is not True:
-                reason = f"matchCondition {name!r} evaluated to {_cel_type(verdict)}, not a bool"
-                yield self._not_checked(policy, binding, res, reason)
+            outcome = self._judge(policy, binding, res, scope, expr, f"matchCondition {name!r}", param_key)
+            if outcome is not True:  # an object a condition excludes (or cannot tell) is not checked
+                if isinstance(outcome, Result):
+                    yield outcome
                 return
         for validation in policy.validations:
             source = validation.expression.source
-            try:
-                verdict = scope.value(validation.expression)
-            except _Broken:
-                continue  # reported once, on the policy
-            except Unsupported as exc:
-                yield self._not_checked(policy, binding, res, f"expression {_short(source)!r}: {exc}")
-                continue
-            except EvalError as exc:
-                if policy.fail_closed:
-                    error = f"expression {_short(source)!r} resulted in error: {exc}"
-                    yield self._deny(policy, binding, res, error, f"{param_key}:{source}")
-                continue
-            if verdict is True:
-                continue
-            if verdict is not False:
-                reason = f"expression {_short(source)!r} evaluated to {_cel_type(verdict)}, not a bool"
-                yield self._not_checked(policy, binding, res, reason)
+            key = f"{param_key}:{source}"
+            outcome = self._judge(
+                policy, binding, res, scope, validation.expression, f"expression {_short(source)!r}", key
+            )
+            if isinstance(outcome, Result):
+                yield outcome
+            if outcome is not False:
                 continue
             message: str | None = scope.message(validation.message_expression) or validation.message
             if not message or not message.strip():
                 message = f"failed expression: {_short(source)}"
-            yield self._deny(policy, binding, res, message, f"{param_key}:{source}")
+            yield self._deny(policy, binding, res, message, key)
+
+    def _judge(
+        self,
+        policy: Policy,
+        binding: Binding,
+        res: Resource,
+        scope: _Scope,
+        expr: Expression,
+        what: str,
+        key: str,
+    ) -> bool | Result | None:
+        """The bool ``expr`` evaluates to; else the finding to report, or None for nothing.
+
+        A matchCondition and a validation fail in the same ways: an expression that does
+        not compile (reported once, on the policy), one that cannot be evaluated here, an
+        evaluation error (a denial when the policy fails closed) and a value that is no bool.
+        """
+        try:
+            verdict = scope.value(expr)
+        except _Broken:
+            return None  # reported once, on the policy
+        except Unsupported as exc:
+            return self._not_checked(policy, binding, res, f"{what}: {exc}")
+        except EvalError as exc:
+            if policy.fail_closed:
+                return self._deny(policy, binding, res, f"{what} resulted in error: {exc}", key)
+            return None
+        if isinstance(verdict, bool):
+            return verdict
+        return self._not_checked(
+            policy, binding, res, f"{what} evaluated to {_cel_type(verdict)}, not a bool"
+        )
 
     def _deny(self, policy: Policy, binding: Binding, res: Resource, message: str, key: str) -> Result:
         return Result(
