@@ -168,7 +168,8 @@ def test_gitignore_is_honoured(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     (tmp_path / ".git" / "c.yaml").write_text(BAD)
     code, report = check_json(cwd=tmp_path)
-    assert code == 0 and report["summary"]["files"] == 0
+    # Only the .gitignore itself is read (as text, for the secret scan).
+    assert code == 0 and report["summary"]["files"] == 1 and report["summary"]["documents"] == 0
 
 
 def test_explicit_files_are_checked_even_if_ignored(tmp_path: Path) -> None:

@@ -22,10 +22,21 @@ class FileKind(enum.StrEnum):
     KUSTOMIZE_PATCH = "kustomize-patch"  # a fragment a kustomization.yaml patches with
     CI_CONFIG = "ci-config"
     TOOL_CONFIG = "tool-config"
+    # Any other text file (.env, .tf, scripts, docs): never parsed, only scanned for secrets.
+    TEXT = "text"
 
 
 YAML_SUFFIXES = frozenset({".yaml", ".yml"})
 SCANNED_SUFFIXES = YAML_SUFFIXES | {".json"}
+# Never read at all: archives, images, fonts, compiled code (no text to scan).
+BINARY_SUFFIXES = frozenset(
+    {
+        ".png", ".jpg", ".jpeg", ".gif", ".ico", ".webp", ".bmp", ".svgz", ".pdf", ".zip", ".gz",
+        ".tgz", ".bz2", ".xz", ".zst", ".tar", ".jar", ".war", ".class", ".so", ".dylib", ".dll",
+        ".exe", ".o", ".a", ".pyc", ".woff", ".woff2", ".ttf", ".otf", ".eot", ".mp3", ".mp4",
+        ".mov", ".wasm", ".db", ".sqlite", ".age", ".gpg", ".asc", ".enc",
+    }
+)  # fmt: skip
 
 _KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 _CHART_NAMES = frozenset({"Chart.yaml", "Chart.yml", "Chart.lock", "requirements.yaml", "requirements.lock"})
@@ -94,6 +105,8 @@ def classify(path: str, *, is_chart_root: Callable[[int], bool] = lambda _: Fals
         return FileKind.HELM_CHART
     if p.suffix == ".tpl" or name == "NOTES.txt":
         return FileKind.HELM_TEMPLATE
+    if p.suffix not in SCANNED_SUFFIXES:
+        return FileKind.TEXT
     if ".github" in parts or name in _CI_NAMES or ".circleci" in parts or ".gitlab" in parts:
         return FileKind.CI_CONFIG
     if name in _TOOL_NAMES or name.startswith(".yamllint"):

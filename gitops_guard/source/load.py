@@ -88,6 +88,8 @@ def _patch_paths(kustomization: dict[str, object]) -> list[str]:
 
 def read(cand: Candidate, kind: FileKind, limits: Limits) -> SourceFile:
     sf = SourceFile(cand.display, cand.abspath, kind)
+    if kind is FileKind.TEXT:
+        return _read_text(sf, limits)
     try:
         size = cand.abspath.stat().st_size
         if size > limits.max_file_bytes:
@@ -120,4 +122,21 @@ def read(cand: Candidate, kind: FileKind, limits: Limits) -> SourceFile:
         return sf
     sf.documents = parsed.documents
     sf.problems = parsed.problems
+    return sf
+
+
+def _read_text(sf: SourceFile, limits: Limits) -> SourceFile:
+    """A file that is not YAML: its text for the secret scan, or nothing.
+
+    Binary content, undecodable bytes and oversized files are simply not text to scan:
+    they are not YAML, so they are no YAML problem either.
+    """
+    try:
+        if sf.abspath.stat().st_size > limits.max_file_bytes:
+            return sf
+        raw = sf.abspath.read_bytes()
+    except OSError:
+        return sf
+    text, problem = decode(raw)
+    sf.text = text if problem is None else None
     return sf

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gitops_guard.source.classify import SCANNED_SUFFIXES
+from gitops_guard.source.classify import BINARY_SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -80,5 +80,6 @@ def _walk(root: Path) -> Iterator[Path]:
 
         dirnames[:] = sorted(d for d in dirnames if d != ".git" and not ignored(d, is_dir=True))
         for name in sorted(filenames):
-            if os.path.splitext(name)[1] in SCANNED_SUFFIXES and not ignored(name, is_dir=False):
+            # Every text file: YAML/JSON are checked, the rest scanned for secrets only.
+            if os.path.splitext(name)[1].lower() not in BINARY_SUFFIXES and not ignored(name, is_dir=False):
                 yield Path(dirpath) / name
