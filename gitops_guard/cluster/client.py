@@ -13,7 +13,7 @@ import json
 import os
 from collections.abc import Iterator, Mapping
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict, Unpack
 
 from gitops_guard.cluster.discovery import Discovery, ResourceInfo
 from gitops_guard.cluster.errors import ClusterError
@@ -24,6 +24,14 @@ FIELD_MANAGER = "gitops-guard"
 APPLY_PATCH = "application/apply-patch+yaml"
 Propagation = Literal["Background", "Foreground", "Orphan"]
 Selector = str | Mapping[str, str] | None
+
+
+class ListOptions(TypedDict, total=False):
+    """The options of :meth:`Client.iter`, which :meth:`Client.list` passes on."""
+
+    label_selector: Selector
+    field_selector: Selector
+    page_size: int
 
 
 class Client:
@@ -63,7 +71,7 @@ class Client:
 
     def version(self) -> dict[str, Any]:
         """The server's ``/version`` document (gitVersion, major, minor, ...)."""
-        return _decode(self.transport.request("GET", "/version", what="GET /version").body, "GET /version")
+        return self.transport.request("GET", "/version", what="GET /version").json_object("GET /version")
 
     def resolve(self, api_version: str, kind: str) -> ResourceInfo:
         return self.discovery.resolve(api_version, kind)
@@ -80,29 +88,17 @@ class Client:
         response = self.transport.request("GET", info.path(ns, name), what=what, allow=(404,))
         if response.status == 404:
             return None
-        return _decode(response.body, what)
+        return response.json_object(what)
 
     def list(
         self,
         api_version: str,
         kind: str,
         namespace: str | None = None,
-        *,
-        label_selector: Selector = None,
-        field_selector: Selector = None,
-        page_size: int = 500,
+        **options: Unpack[ListOptions],
     ) -> list[dict[str, Any]]:
         """All objects of a kind (in ``namespace``, or in every namespace when None)."""
-        return list(
-            self.iter(
-                api_version,
-                kind,
-                namespace,
-                label_selector=label_selector,
-                field_selector=field_selector,
-                page_size=page_size,
-            )
-        )
+        return list(self.iter(api_version, kind, namespace, **options))
 
     def iter(
         self,
@@ -124,7 +120,7 @@ class Client:
             query["fieldSelector"] = _selector(field_selector)
         path = info.path(namespace if info.namespaced else None)
         while True:
-            page = _decode(self.transport.request("GET", path, query=query, what=what).body, what)
+            page = self.transport.request("GET", path, query=query, what=what).json_object(what)
             for item in page.get("items") or []:
                 if isinstance(item, dict):
                     item.setdefault("apiVersion", info.api_version)
@@ -169,7 +165,7 @@ class Client:
             content_type=APPLY_PATCH,
             what=what,
         )
-        return _decode(response.body, what)
+        return response.json_object(what)
 
     def delete(
         self,
@@ -224,13 +220,3 @@ def _selector(selector: str | Mapping[str, str]) -> str:
     if isinstance(selector, str):
         return selector
     return ",".join(f"{k}={v}" for k, v in selector.items())
-
-
-def _decode(body: bytes, what: str) -> dict[str, Any]:
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise ClusterError(f"{what}: the server's answer is not JSON") from None
-    if not isinstance(data, dict):
-        raise ClusterError(f"{what}: unexpected answer from the server")
-    return data

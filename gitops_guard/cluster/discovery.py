@@ -9,7 +9,6 @@ CRD may have been created since), so a cache never hides a newly installed kind.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 import urllib.parse
@@ -122,7 +121,7 @@ class Discovery:
         table: dict[GVK, ResourceInfo] = {}
         for root in ("/api", "/apis"):
             response = self._transport.request("GET", root, accept=_AGGREGATED, what=f"discovery {root}")
-            document = _json(response.body, root)
+            document = response.json_object(f"discovery {root}")
             if document.get("kind") == "APIGroupDiscoveryList":
                 _add_aggregated(table, document)
             elif root == "/api":
@@ -146,7 +145,7 @@ class Discovery:
             if exc.code == 503:
                 return
             raise
-        for resource in _json(response.body, path).get("resources") or []:
+        for resource in response.json_object(f"discovery {path}").get("resources") or []:
             name = str(resource.get("name", ""))
             if not name or "/" in name:  # subresources such as deployments/status
                 continue
@@ -181,13 +180,3 @@ def _add_aggregated(table: dict[GVK, ResourceInfo], document: dict[str, Any]) ->
                     tuple(str(v) for v in resource.get("verbs") or ()),
                 )
                 table.setdefault((group_name, version_name, kind), info)
-
-
-def _json(body: bytes, path: str) -> dict[str, Any]:
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise ClusterError(f"discovery {path}: the server's answer is not JSON") from None
-    if not isinstance(data, dict):
-        raise ClusterError(f"discovery {path}: unexpected answer")
-    return data

@@ -11,6 +11,7 @@ and retries.
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import shutil
 import socket
@@ -21,9 +22,10 @@ import time
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from gitops_guard import __version__
-from gitops_guard.cluster.errors import ApiError, ClusterUnreachable, KubeconfigError
+from gitops_guard.cluster.errors import ApiError, ClusterError, ClusterUnreachable, KubeconfigError
 from gitops_guard.cluster.kubeconfig import ClusterConfig
 
 # Errors on a reused keep-alive connection that mean "the server closed it while idle":
@@ -42,6 +44,16 @@ class Response:
     status: int
     headers: Mapping[str, str]
     body: bytes
+
+    def json_object(self, what: str) -> dict[str, Any]:
+        """The body as the JSON object every answer the client reads is; else a ClusterError."""
+        try:
+            data = json.loads(self.body)
+        except ValueError:
+            raise ClusterError(f"{what}: the server's answer is not JSON") from None
+        if not isinstance(data, dict):
+            raise ClusterError(f"{what}: unexpected answer from the server")
+        return data
 
 
 class Transport:
