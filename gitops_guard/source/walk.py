@@ -34,6 +34,9 @@ def discover(paths: Iterable[str], cwd: Path, *, exclude: Any = None) -> tuple[l
     """Returns the files to read and the paths that do not exist."""
     found: dict[Path, Candidate] = {}
     missing: list[str] = []
+    # Paths are resolved (symlinks followed), so the directory they are shown relative to must
+    # be too: a checkout reached through a symlink still gets plain relative paths.
+    cwd = cwd.resolve()
     for raw in paths:
         path = (cwd / raw).resolve() if not os.path.isabs(raw) else Path(raw).resolve()
         if path.is_file():
