@@ -1,4 +1,5 @@
-"""Small helpers shared by tests: run the real CLI and read its JSON report."""
+"""Small helpers shared by tests: write a small repository, check it through the real
+pipeline or the real CLI, and read the JSON report."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+from gitops_guard.findings import Finding
+from gitops_guard.pipeline import CheckOptions, run_check
 
 
 def run_cli(
@@ -41,6 +45,16 @@ def write_files(root: Path, files: dict[str, str]) -> None:
         target = root / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)
+
+
+def check_files(root: Path, files: dict[str, str], **options: Any) -> list[Finding]:
+    """Write ``files`` under ``root`` and run the real pipeline over it.
+
+    ``options`` are :class:`CheckOptions` fields; ``paths`` defaults to the whole directory.
+    """
+    write_files(root, files)
+    options.setdefault("paths", ["."])
+    return list(run_check(CheckOptions(**options), root).findings)
 
 
 def git(repo: Path, *args: str) -> str:

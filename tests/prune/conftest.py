@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from gitops_guard.findings import Finding
-from gitops_guard.pipeline import CheckOptions, run_check
-from tests.helpers import write_files as write
+from tests.helpers import check_files
 
 URL = "https://github.com/example/gitops.git"
 IN_CLUSTER = "https://kubernetes.default.svc"
@@ -29,9 +28,7 @@ def prune(tmp_path: Path) -> Prune:
     """``prune({"path": "yaml"}, rules=[...])`` → prune findings (all prune rules by default)."""
 
     def run(files: dict[str, str], *, select: tuple[str, ...] = ("prune",)) -> list[Finding]:
-        write(tmp_path, files)
-        report = run_check(CheckOptions(paths=["."], select=list(select)), tmp_path)
-        return list(report.findings)
+        return check_files(tmp_path, files, select=list(select))
 
     return run
 

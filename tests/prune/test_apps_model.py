@@ -13,7 +13,8 @@ from gitops_guard.resources import from_files
 from gitops_guard.source.load import load
 from gitops_guard.source.walk import discover
 from tests.conftest import CORPUS_DIR, require_corpus
-from tests.prune.conftest import URL, app, cm, git_init, git_repository, ks, kustomization, write
+from tests.helpers import write_files as write
+from tests.prune.conftest import URL, app, cm, git_init, git_repository, ks, kustomization
 
 
 def model_of(root: Path, files: dict[str, str] | None = None) -> DeployerModel:

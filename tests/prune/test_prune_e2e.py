@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.helpers import check_json, rules_at
-from tests.prune.conftest import URL, app, cm, git_init, git_repository, ks, kustomization, write
+from tests.helpers import write_files as write
+from tests.prune.conftest import URL, app, cm, git_init, git_repository, ks, kustomization
 
 PROJECT = """\
 apiVersion: argoproj.io/v1alpha1

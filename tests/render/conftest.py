@@ -6,9 +6,8 @@ from pathlib import Path
 import pytest
 
 from gitops_guard.findings import Finding
-from gitops_guard.pipeline import CheckOptions, run_check
 from tests.conftest import ToolFinder
-from tests.helpers import write_files as write
+from tests.helpers import check_files
 
 Renderer = Callable[..., list[Finding]]
 
@@ -21,9 +20,6 @@ def render_check(tmp_path: Path, tool: ToolFinder) -> Renderer:
     tool("helm")
 
     def run(files: dict[str, str], **options: object) -> list[Finding]:
-        write(tmp_path, files)
-        options.setdefault("paths", ["."])
-        opts = CheckOptions(**options)  # type: ignore[arg-type]
-        return sorted(run_check(opts, tmp_path).findings, key=Finding.sort_key)
+        return sorted(check_files(tmp_path, files, **options), key=Finding.sort_key)
 
     return run

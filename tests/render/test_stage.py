@@ -14,7 +14,7 @@ from gitops_guard.source.limits import Limits
 from gitops_guard.source.load import load
 from gitops_guard.source.walk import discover
 from tests.conftest import ToolFinder
-from tests.render.conftest import write
+from tests.helpers import write_files as write
 
 DEPLOY = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  a: b\n"
 TREE = {

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gitops_guard.findings import Finding
-from gitops_guard.pipeline import CheckOptions, run_check
+from tests.helpers import check_files
 
 Checker = Callable[..., list[Finding]]
 
@@ -18,11 +18,6 @@ def scan(tmp_path: Path) -> Checker:
     """``scan({"path": "text"})`` → the secrets findings of the real pipeline."""
 
     def run(files: dict[str, str], **options: object) -> list[Finding]:
-        for name, text in files.items():
-            target = tmp_path / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text)
-        opts = CheckOptions(paths=["."], select=["secrets"], **options)  # type: ignore[arg-type]
-        return list(run_check(opts, tmp_path).findings)
+        return check_files(tmp_path, files, select=["secrets"], **options)
 
     return run
