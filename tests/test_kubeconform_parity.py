@@ -9,6 +9,7 @@ import pytest
 
 from gitops_guard.pipeline import CheckOptions, run_check
 from tests.conftest import CORPUS_DIR, ToolFinder
+from tests.helpers import write_files
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -66,8 +67,7 @@ def _both(root: Path, tool: ToolFinder, monkeypatch: pytest.MonkeyPatch):  # typ
 def test_same_findings_on_hand_written_mistakes(
     tmp_path: Path, tool: ToolFinder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name, text in MIXED.items():
-        (tmp_path / name).write_text(text)
+    write_files(tmp_path, MIXED)
     builtin, external = _both(tmp_path, tool, monkeypatch)
     assert not [f for f in external if f.rule == "check/not-run"]
     assert _key(builtin) == _key(external)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.helpers import check_json, run_cli
+from tests.helpers import check_json, run_cli, write_files
 
 POLICY = """\
 apiVersion: admissionregistration.k8s.io/v1
@@ -42,10 +42,8 @@ spec:
 
 
 def _repo(tmp_path: Path, config: str | None = None) -> Path:
-    (tmp_path / "policy.yaml").write_text(POLICY)
-    (tmp_path / "deploy.yaml").write_text(DEPLOYMENT)
-    if config is not None:
-        (tmp_path / ".gitops-guard.yaml").write_text(config)
+    files = {"policy.yaml": POLICY, "deploy.yaml": DEPLOYMENT}
+    write_files(tmp_path, files if config is None else {**files, ".gitops-guard.yaml": config})
     return tmp_path
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import check_json, run_cli
+from tests.helpers import check_json, run_cli, write_files
 
 REPO = {
     "apps/api/kustomization.yaml": "resources: [deploy.yaml, config.yaml, migrate.yaml]\nnamespace: api\n",
@@ -74,15 +74,8 @@ spec:
 }
 
 
-def write(root: Path) -> None:
-    for name, text in REPO.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-
-
 def test_sync_rules_end_to_end(tmp_path: Path) -> None:
-    write(tmp_path)
+    write_files(tmp_path, REPO)
     code, report = check_json("--select", "sync", cwd=tmp_path)
     assert code == 1
     got = [(f["rule"], f["severity"], f["path"], f["line"]) for f in report["findings"]]
@@ -110,7 +103,7 @@ def test_sync_rules_end_to_end(tmp_path: Path) -> None:
 
 
 def test_sync_rules_can_be_ignored_and_listed(tmp_path: Path) -> None:
-    write(tmp_path)
+    write_files(tmp_path, REPO)
     code, report = check_json(
         "--select", "sync", "--ignore", "sync/wave-order", "--fail-on", "never", cwd=tmp_path
     )
@@ -130,6 +123,6 @@ def test_sync_rules_can_be_ignored_and_listed(tmp_path: Path) -> None:
 
 
 def test_pre_commit_style_run_resolves_the_rest_of_the_repository(tmp_path: Path) -> None:
-    write(tmp_path)
+    write_files(tmp_path, REPO)
     code, report = check_json("--select", "sync/depends-on-missing", "apps/api/deploy.yaml", cwd=tmp_path)
     assert (code, report["findings"]) == (0, [])
