@@ -28,8 +28,23 @@ def deployment(env: str) -> str:
     )
 
 
+def env_var(name: str, value: str) -> str:
+    """One entry of the ``env`` list :func:`deployment` takes."""
+    return f"            - name: {name}\n              value: {value}\n"
+
+
+def with_env(name: str, value: str) -> dict[str, str]:
+    """A repository holding a Deployment whose one environment variable is ``name=value``."""
+    return {"d.yaml": deployment(env_var(name, value))}
+
+
 def secret(body: str) -> str:
     return f"apiVersion: v1\nkind: Secret\nmetadata: {{name: s}}\n{body}"
+
+
+def with_secret_data(key: str, value: str) -> dict[str, str]:
+    """A repository holding a Secret with ``value`` base64-encoded under ``data.<key>``."""
+    return {"s.yaml": secret(f"data:\n  {key}: {b64(value)}\n")}
 
 
 def indent(text: str, n: int) -> str:
@@ -43,27 +58,27 @@ FAIL: dict[str, tuple[dict[str, str], str]] = {
         "stringData.tls.key: private key",
     ),
     "private key in base64 data": (
-        {"s.yaml": secret(f"data:\n  tls.key: {b64(PRIVATE_KEY)}\n")},
+        with_secret_data("tls.key", PRIVATE_KEY),
         "data.tls.key: private key (base64-decoded)",
     ),
     "password in base64 data": (
-        {"s.yaml": secret(f"data:\n  password: {b64(PASSWORD)}\n")},
+        with_secret_data("password", PASSWORD),
         "data.password: password (base64-decoded)",
     ),
     "random value in base64 data": (
-        {"s.yaml": secret(f"data:\n  value: {b64(HIGH_ENTROPY)}\n")},
+        with_secret_data("value", HIGH_ENTROPY),
         "data.value: high-entropy string (base64-decoded)",
     ),
     "GitHub token in env": (
-        {"d.yaml": deployment(f"            - name: GH\n              value: {GITHUB_TOKEN}\n")},
+        with_env("GH", GITHUB_TOKEN),
         "spec.template.spec.containers[0].env[0].value: GitHub token",
     ),
     "password in env by its name": (
-        {"d.yaml": deployment(f"            - name: DB_PASSWORD\n              value: {PASSWORD}\n")},
+        with_env("DB_PASSWORD", PASSWORD),
         "spec.template.spec.containers[0].env[0].value: password",
     ),
     "random value in env": (
-        {"d.yaml": deployment(f"            - name: SESSION\n              value: {HIGH_ENTROPY}\n")},
+        with_env("SESSION", HIGH_ENTROPY),
         "spec.template.spec.containers[0].env[0].value: high-entropy string",
     ),
     "helm values password": (
@@ -151,10 +166,7 @@ PASS: dict[str, dict[str, str]] = {
         )
     },
     "env substitution": {
-        "d.yaml": deployment(
-            "            - name: DB_PASSWORD\n              value: ${DB_PASSWORD}\n"
-            "            - name: API_TOKEN\n              value: $(TOKEN)\n"
-        )
+        "d.yaml": deployment(env_var("DB_PASSWORD", "${DB_PASSWORD}") + env_var("API_TOKEN", "$(TOKEN)"))
     },
     "templated values": {
         "values.yaml": 'password: "{{ .Values.global.password }}"\nclientSecret: "{{ .x }}"\n'
