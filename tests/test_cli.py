@@ -25,8 +25,9 @@ def repo(tmp_path: Path) -> Path:
 def test_bundled_example_is_clean(repo: Path) -> None:
     code, report = check_json(cwd=repo)
     assert code == 0, report["findings"]
-    assert report["summary"]["files"] == 7
+    assert report["summary"]["files"] == 8
     assert report["summary"]["errors"] == 0
+    assert report["findings"] == []  # nothing "not checked" either: every deployer resolves
 
 
 def test_broken_example_reports_each_mistake(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitops_guard.checks.base import CheckContext, at_document
@@ -185,9 +186,33 @@ class PruneCheck:
         from gitops_guard.gitops.apps import build
         from gitops_guard.gitops.repository import Repository
 
+        abspaths = {f.path: f.abspath for f in ctx.files}
         repo = Repository.discover(ctx.settings.cwd)
-        model = build(ctx.resources, repo, abspaths={f.path: f.abspath for f in ctx.files})
+        model = build(ctx.resources, repo, abspaths=abspaths)
+        nested = _checked_tree(ctx, repo.root)
+        if nested is not None and _resolved(model) == 0:
+            # A repository kept inside another (a vendored or example fleet repository): when
+            # no source path resolves from the enclosing checkout's root but some do from the
+            # checked tree, that tree is the repository the deployers mean.
+            alternative = build(ctx.resources, Repository(nested, repo.urls), abspaths=abspaths)
+            if _resolved(alternative) > 0:
+                model = alternative
         yield from _grouped(_deployer_findings(model, active))
+
+
+def _checked_tree(ctx: CheckContext, root: Path) -> Path | None:
+    """The deepest directory holding every checked file, when it lies below ``root``."""
+    import os
+
+    dirs = {str(f.abspath.parent) for f in ctx.files}
+    if not dirs:
+        return None
+    common = Path(os.path.commonpath(sorted(dirs)))
+    return common if common != root and root in common.parents else None
+
+
+def _resolved(model: DeployerModel) -> int:
+    return sum(1 for d in model.deployers for s in d.sources if s.directory is not None)
 
 
 def _is_deployer(group: str, kind: str) -> bool:
