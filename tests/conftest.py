@@ -9,8 +9,12 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from gitops_guard.cluster import Client
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # Real public GitOps repositories and CRDs, read-only test data that lives beside the checkout.
@@ -142,3 +146,12 @@ def dev_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevCluster
     finally:
         down = run_dev_cluster("down", env=env)
         assert down.returncode == 0, down.stderr
+
+
+@pytest.fixture(scope="session")
+def client(dev_cluster: DevCluster) -> Iterator[Client]:
+    """A client of the session's dev cluster, shared by the cluster and the live diff tests."""
+    from gitops_guard.cluster import Client
+
+    with Client.from_kubeconfig(dev_cluster.kubeconfig) as cluster_client:
+        yield cluster_client

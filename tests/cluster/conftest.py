@@ -1,20 +1,15 @@
-"""Fixtures for the cluster tests: a client on the session's dev cluster, a namespace per test."""
+"""Fixtures for the cluster tests: a namespace per test and ServiceAccount tokens (the client
+on the session's dev cluster is in tests/conftest.py)."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
 import pytest
 
 from gitops_guard.cluster import Client
-from tests.conftest import DevCluster
-
-
-@pytest.fixture(scope="session")
-def client(dev_cluster: DevCluster) -> Iterator[Client]:
-    with Client.from_kubeconfig(dev_cluster.kubeconfig) as cluster_client:
-        yield cluster_client
 
 
 @pytest.fixture
@@ -24,3 +19,15 @@ def namespace(client: Client, request: pytest.FixtureRequest) -> Iterator[str]:
     client.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
     yield name
     client.delete("v1", "Namespace", name)
+
+
+def service_account_token(client: Client, name: str) -> str:
+    """A real token of ServiceAccount ``name`` in ``default``, from the TokenRequest API."""
+    response = client.transport.request(
+        "POST",
+        f"/api/v1/namespaces/default/serviceaccounts/{name}/token",
+        body=b'{"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","spec":{}}',
+        content_type="application/json",
+        what="token request",
+    )
+    return str(json.loads(response.body)["status"]["token"])

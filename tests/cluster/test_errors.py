@@ -12,6 +12,7 @@ import yaml
 from gitops_guard.cluster import ApiError, Client, ClusterUnreachable, load_kubeconfig
 from gitops_guard.cluster.errors import redact
 from gitops_guard.errors import ExitCode, exit_code_for
+from tests.cluster.conftest import service_account_token
 from tests.conftest import DevCluster
 
 
@@ -55,16 +56,7 @@ def test_server_with_another_ca_is_refused(dev_cluster: DevCluster, tmp_path: Pa
 def test_bearer_token_and_forbidden(client: Client, dev_cluster: DevCluster, tmp_path: Path) -> None:
     # A real ServiceAccount token (TokenRequest API) authenticates; RBAC grants it nothing.
     client.apply({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "nobody"}})
-    response = client.transport.request(
-        "POST",
-        "/api/v1/namespaces/default/serviceaccounts/nobody/token",
-        body=b'{"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","spec":{}}',
-        content_type="application/json",
-        what="token request",
-    )
-    import json
-
-    token = json.loads(response.body)["status"]["token"]
+    token = service_account_token(client, "nobody")
     data = yaml.safe_load(dev_cluster.kubeconfig.read_text())
     data["users"][0]["user"] = {"token": token}
     path = tmp_path / "kc"

@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from gitops_guard.cluster import ApiError, Client, ClusterError, KubeconfigError
+from tests.cluster.conftest import service_account_token
 from tests.conftest import DevCluster
 
 API = "client.authentication.k8s.io/v1"
@@ -36,14 +37,7 @@ def reader_token(client: Client) -> Iterator[str]:
             "subjects": [{"kind": "ServiceAccount", "name": "exec-reader", "namespace": "default"}],
         }
     )
-    response = client.transport.request(
-        "POST",
-        "/api/v1/namespaces/default/serviceaccounts/exec-reader/token",
-        body=b'{"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","spec":{}}',
-        content_type="application/json",
-        what="token request",
-    )
-    yield str(json.loads(response.body)["status"]["token"])
+    yield service_account_token(client, "exec-reader")
     client.delete("rbac.authorization.k8s.io/v1", "RoleBinding", "exec-reader", "default")
     client.delete("v1", "ServiceAccount", "exec-reader", "default")
 

@@ -55,12 +55,6 @@ spec:
 """
 
 
-@pytest.fixture(scope="module")
-def client(dev_cluster: DevCluster) -> Iterator[Client]:
-    with Client.from_kubeconfig(dev_cluster.kubeconfig) as c:
-        yield c
-
-
 @pytest.fixture
 def ns(client: Client, request: pytest.FixtureRequest) -> Iterator[str]:
     name = "live-" + request.node.name.replace("_", "-")[5:40].strip("-").lower()
