@@ -1,6 +1,8 @@
-"""Argo CD ``ignoreDifferences``: fields left out of a desired/live comparison.
+"""Fields left out of a desired/live comparison: Argo CD ``ignoreDifferences`` and Flux
+Kustomization ``spec.ignore`` (drift-detection rules: JSON pointers per target).
 
-Supported, per entry matched by group, kind, name and namespace:
+Supported, per entry matched by group, kind, name and namespace (Flux: also version, label
+and annotation selectors):
 
 * ``jsonPointers`` (RFC 6901), removed from both sides;
 * ``jqPathExpressions`` of the path form Argo CD's docs use — ``.a.b``, ``.a[]``,
@@ -25,6 +27,7 @@ _STEP = re.compile(
       | \.?\[\]
       | \.?\["(?P<quoted>[^"]+)"\]
       | \|\s*select\(\s*\.(?P<sel_field>[\w-]+)\s*==\s*"(?P<sel_value>[^"]*)"\s*\)
+      | (?P<pipe>\|)(?=\s*\.)
     )""",
     re.X,
 )
@@ -39,18 +42,49 @@ class IgnoreRule:
     pointers: tuple[str, ...]
     jq: tuple[str, ...]
     managers: tuple[str, ...]
+    version: str = ""
+    label_selector: str = ""
+    annotation_selector: str = ""
+    any_group: bool = False  # Flux: an unset group matches every group
 
     def matches(self, obj: Mapping[str, Any]) -> bool:
         api = str(obj.get("apiVersion") or "")
-        group = api.rpartition("/")[0] if "/" in api else ""
+        group, _, version = api.rpartition("/")
         meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
         assert isinstance(meta, dict)
         return (
-            self.group in ("*", group)
-            and self.kind in ("*", obj.get("kind"))
+            (self.group in ("*", group) or (self.any_group and not self.group))
+            and (not self.kind or self.kind in ("*", obj.get("kind")))
+            and (not self.version or self.version == version)
             and (not self.name or self.name == meta.get("name"))
             and (not self.namespace or self.namespace == meta.get("namespace"))
+            and selector_matches(self.label_selector, meta.get("labels"))
+            and selector_matches(self.annotation_selector, meta.get("annotations"))
         )
+
+
+def selector_matches(selector: str, values: Any) -> bool:
+    """Equality-based selectors: ``a=b``, ``a==b``, ``a!=b``, ``a``, ``!a``, comma-separated."""
+    if not selector.strip():
+        return True
+    have = values if isinstance(values, dict) else {}
+    for term in (t.strip() for t in selector.split(",")):
+        if not term:
+            continue
+        if "!=" in term:
+            key, _, want = term.partition("!=")
+            if have.get(key.strip()) == want.strip():
+                return False
+        elif "=" in term:
+            key, _, want = term.replace("==", "=").partition("=")
+            if have.get(key.strip()) != want.strip():
+                return False
+        elif term.startswith("!"):
+            if term[1:].strip() in have:
+                return False
+        elif term not in have:
+            return False
+    return True
 
 
 def rules_from(spec: Mapping[str, Any]) -> list[IgnoreRule]:
@@ -67,6 +101,32 @@ def rules_from(spec: Mapping[str, Any]) -> list[IgnoreRule]:
                 tuple(str(p) for p in entry.get("jsonPointers") or []),
                 tuple(str(p) for p in entry.get("jqPathExpressions") or []),
                 tuple(str(m) for m in entry.get("managedFieldsManagers") or []),
+            )
+        )
+    return out
+
+
+def rules_from_flux(spec: Mapping[str, Any]) -> list[IgnoreRule]:
+    """Flux Kustomization ``spec.ignore``: ``[{paths: [json pointers], target: {...}}]``."""
+    out = []
+    for entry in spec.get("ignore") or []:
+        if not isinstance(entry, dict):
+            continue
+        target = entry.get("target") if isinstance(entry.get("target"), dict) else {}
+        assert isinstance(target, dict)
+        out.append(
+            IgnoreRule(
+                str(target.get("group") or ""),
+                str(target.get("kind") or ""),
+                str(target.get("name") or ""),
+                str(target.get("namespace") or ""),
+                tuple(str(p) for p in entry.get("paths") or []),
+                (),
+                (),
+                version=str(target.get("version") or ""),
+                label_selector=str(target.get("labelSelector") or ""),
+                annotation_selector=str(target.get("annotationSelector") or ""),
+                any_group=True,
             )
         )
     return out
@@ -154,6 +214,8 @@ def _remove_jq(obj: dict[str, Any], expr: str) -> bool:
             steps.append(("index", int(m.group("index"))))
         elif m.group("sel_field"):
             steps.append(("select", (m.group("sel_field"), m.group("sel_value"))))
+        elif m.group("pipe"):
+            pass  # `a | .b` is `a.b` for a path
         else:
             steps.append(("each", None))
         pos = m.end()

@@ -89,13 +89,13 @@ def collect_targets(
         path = (cwd / raw).resolve()
         if not path.exists():
             raise ConfigError(f"no such file or directory: {raw}")
-        deployers = _deployer_targets(path, scratch, cache_bin, kube) if path.is_file() else []
+        deployers = _deployer_targets(path, cwd, scratch, cache_bin, kube) if path.is_file() else []
         targets += deployers or [_manifest_target(path, raw, scratch, cache_bin)]
     return targets
 
 
 def _deployer_targets(
-    file: Path, scratch: Path, cache_bin: Path | None, kube: tuple[int, int]
+    file: Path, cwd: Path, scratch: Path, cache_bin: Path | None, kube: tuple[int, int]
 ) -> list[Target]:
     from gitops_guard import resources as resources_mod
     from gitops_guard.diff.desired import DesiredRenderer
@@ -108,7 +108,10 @@ def _deployer_targets(
     text = file.read_text(encoding="utf-8", errors="replace")
     if "kind: Application" not in text and "kind: Kustomization" not in text:
         return []
-    repo = Repository.discover(file.parent)
+    # Paths in the file are relative to the repository root: the enclosing Git checkout, else
+    # the working directory when the file is below it (a repository not under Git).
+    start = cwd.resolve() if cwd.resolve() in file.parents else file.parent
+    repo = Repository.discover(start)
     candidates, _ = discover(["."], repo.root)
     files = load(candidates, Limits())
     resources = list(resources_mod.from_files(files))
@@ -132,6 +135,7 @@ def _deployer_targets(
         if deployer.tool is Tool.FLUX:
             target.owns = _flux_owner(name, namespace or "flux-system")
             target.label_selector = f"{FLUX_NAME_LABEL}={name}"
+            target.ignore = ignore_mod.rules_from_flux(spec)
         else:
             target.owns = _argo_owner(name, namespace)
             target.ignore = ignore_mod.rules_from(spec)

@@ -64,7 +64,8 @@ def ns(client: Client, request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 def _apply(client: Client, obj: dict[str, Any]) -> None:
-    client.apply(obj)
+    """Live state written by another field manager, as a controller or a person would."""
+    client.apply(obj, field_manager="someone-else")
 
 
 def _cm(name: str, ns: str, level: str, **meta: Any) -> dict[str, Any]:
@@ -153,6 +154,65 @@ def test_application_prune_preview_by_ownership(
         ("delete", "gone", True)
     ]
     assert client.get("v1", "ConfigMap", "gone", ns) is not None  # nothing was deleted
+
+
+FLUX_KS = """\
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: api
+  namespace: flux-system
+spec:
+  interval: 10m
+  path: ./apps/api
+  prune: true
+  sourceRef: {{kind: GitRepository, name: flux-system}}
+  targetNamespace: {ns}
+  ignore:
+    - paths: [/data/level]
+      target: {{kind: ConfigMap, labelSelector: drift=allowed}}
+"""
+GITREPO = """\
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {name: flux-system, namespace: flux-system}
+spec: {interval: 1m, url: https://example.com/org/fleet.git, ref: {branch: main}}
+"""
+
+
+def test_flux_kustomization_ignore_and_label_ownership(
+    dev_cluster: DevCluster, client: Client, ns: str, tmp_path: Path
+) -> None:
+    tolerant = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: tolerant, labels: {drift: allowed}}\n"
+    _write(
+        tmp_path,
+        {
+            "clusters/prod/api.yaml": FLUX_KS.format(ns=ns),
+            "clusters/prod/flux-system/gotk-sync.yaml": GITREPO,
+            "apps/api/strict.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: strict}\n"
+            "data: {level: a}\n",
+            "apps/api/tolerant.yaml": tolerant + "data: {level: a}\n",
+        },
+    )
+    flux = {
+        "labels": {
+            "kustomize.toolkit.fluxcd.io/name": "api",
+            "kustomize.toolkit.fluxcd.io/namespace": "flux-system",
+        }
+    }
+    _apply(client, _cm("strict", ns, "b", **flux))  # drifted: reported
+    tolerant_live = _cm("tolerant", ns, "b", labels={"drift": "allowed", **flux["labels"]})
+    _apply(client, tolerant_live)  # drifted in an ignored field: not reported
+    _apply(client, _cm("old", ns, "x", **flux))  # owned by the Kustomization, no longer in Git
+    _apply(client, _cm("unowned", ns, "x"))  # never listed
+    code, report = _diff(dev_cluster, tmp_path, "clusters/prod/api.yaml")
+    assert code == 1
+    (group,) = report["groups"]
+    assert group["label"] == "Flux Kustomization flux-system/api"
+    assert [(c["action"], c["object"]["name"], c["pruned"]) for c in group["changes"]] == [
+        ("delete", "old", True),
+        ("update", "strict", False),
+    ]
 
 
 def test_unreachable_cluster_is_exit_3(tmp_path: Path) -> None:
