@@ -54,6 +54,11 @@ MISSING = Rule(
     FAIL:
         apiVersion: example.com/v1
         kind: Widget          # no CRD in the repo, none shipped
+
+    PASS:
+        # crds/widget.yaml in the repository defines widgets.example.com, or
+        # schemas/example.com/widget_v1.json exists and:
+        gitops-guard check --schema-location schemas
     """,
 )
 DEPRECATED = Rule(
@@ -81,6 +86,10 @@ NOT_RUN = Rule(
     """
     FAIL:
         gitops-guard check --schema-engine kubeconform    # but kubeconform is not installed
+
+    PASS:
+        scripts/install-tools                             # or kubeconform on PATH
+        gitops-guard check --schema-engine kubeconform
     """,
 )
 

@@ -55,6 +55,10 @@ TOO_COMPLEX = Rule(
         a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]
         b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
         # ... nine levels deep: a billion strings once expanded
+
+    PASS:
+        defaults: &defaults {replicas: 2}
+        api: {<<: *defaults, image: api:1.4}    # anchors and merge keys in moderation
     """,
 )
 
