@@ -144,6 +144,19 @@ def test_application_prune_preview_by_ownership(
     _apply(client, _cm("ignored", ns, "live"))  # differs only in an ignored field
     _apply(client, _cm("gone", ns, "info", **tracking))  # owned, no longer desired → pruned
     _apply(client, _cm("stranger", ns, "info"))  # same namespace, not owned → never listed
+    _apply(client, _cm("web", ns, "info"))  # named like the app, not owned → never listed
+    # labelled like the app's instance, but tracked by another app's annotation → never listed
+    other_app = {"app.kubernetes.io/instance": "web"}
+    _apply(
+        client,
+        _cm(
+            "lookalike",
+            ns,
+            "info",
+            labels=other_app,
+            annotations={"argocd.argoproj.io/tracking-id": f"other:/ConfigMap:{ns}/lookalike"},
+        ),
+    )
     other = {"annotations": {"argocd.argoproj.io/tracking-id": f"other:/ConfigMap:{ns}/theirs"}}
     _apply(client, _cm("theirs", ns, "info", **other))
     code, report = _diff(dev_cluster, tmp_path, "app.yaml")
