@@ -77,6 +77,12 @@ def compare(
     head_rev = revisions.resolve(repo_root, head) if head else revisions.WORKTREE
     changed = revisions.changed_paths(repo_root, base_commit, head_rev)
     scope = [_scope(repo_root, cwd, p) for p in paths]
+    for raw, rel in zip(paths, scope, strict=True):
+        # A path deleted by the change exists only in the base: it is in the changed paths.
+        if not (cwd / raw).exists() and not any(_under(c, rel) for c in changed):
+            from gitops_guard.errors import ConfigError
+
+            raise ConfigError(f"no such file or directory: {raw}")
     from gitops_guard.gitops.repository import git_remote_urls
 
     urls = git_remote_urls(repo_root)

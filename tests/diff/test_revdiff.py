@@ -206,3 +206,12 @@ def test_diff_usage_errors(fleet: Path) -> None:
     assert run_cli("diff", cwd=fleet).returncode == 2
     assert run_cli("diff", "--base", "no-such-rev", cwd=fleet).returncode == 2
     assert run_cli("diff", "--head", "HEAD", cwd=fleet).returncode == 2
+    missing = run_cli("diff", "--base", "HEAD", "no/such/dir", cwd=fleet)
+    assert missing.returncode == 2 and "no such file or directory: no/such/dir" in missing.stderr
+
+
+def test_a_path_the_change_deleted_is_a_valid_scope(fleet: Path) -> None:
+    (fleet / "apps/web/cm.yaml").unlink()
+    (fleet / "apps/web/secret.yaml").unlink()
+    code, report = _diff(fleet, "apps/web")
+    assert code == 1 and list(_changes(report)) == ["Argo CD Application argocd/web"]
