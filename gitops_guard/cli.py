@@ -24,7 +24,7 @@ class _Exit(Exception):
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gitops-guard")
 def cli() -> None:
-    """Guard GitOps repositories (Argo CD and Flux): check, diff, sync."""
+    """Guard GitOps repositories (Argo CD and Flux): check them before merge, diff what a change would do."""
 
 
 @cli.command()
