@@ -161,6 +161,9 @@ def _groups(before: _Side, after: _Side, changed_list: list[str], scope: list[st
     changed_dirs = {p.rpartition("/")[0] or "." for p in changed}
     groups: list[GroupDiff] = []
     covered: set[str] = set()
+    # Directories a deployer renders: a changed file there (a kustomize patch, a values file)
+    # is part of that deployer's render, never an object of its own.
+    covered_dirs: set[str] = set()
     for ident in sorted(set(before.deployers) | set(after.deployers)):
         old, new = before.deployers.get(ident), after.deployers.get(ident)
         side, deployer = (after, new) if new is not None else (before, old)
@@ -172,13 +175,20 @@ def _groups(before: _Side, after: _Side, changed_list: list[str], scope: list[st
                     fp = s.model.footprint(d, source)
                     if fp is not None:
                         covered |= fp.files
+                        covered_dirs |= fp.dirs
                 covered.add(s.model.file_rel.get(d.path) or d.path)
         if old is not None and new is not None and not (
             _touched(before, old, changed, changed_dirs) or _touched(after, new, changed, changed_dirs)
         ):
             continue
         groups.append(_deployer_group(before, old, after, new))
-    loose = sorted(p for p in changed if p not in covered and p.endswith((".yaml", ".yml", ".json")))
+    loose = sorted(
+        p
+        for p in changed
+        if p not in covered
+        and (p.rpartition("/")[0] or ".") not in covered_dirs
+        and p.endswith((".yaml", ".yml", ".json"))
+    )
     loose = [p for p in loose if not scope or any(_under(p, s) for s in scope)]
     if loose:
         groups.append(_files_group(before, after, loose))

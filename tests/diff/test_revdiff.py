@@ -210,6 +210,23 @@ def test_diff_usage_errors(fleet: Path) -> None:
     assert missing.returncode == 2 and "no such file or directory: no/such/dir" in missing.stderr
 
 
+def test_a_patch_file_is_part_of_its_deployer_not_an_object(fleet: Path) -> None:
+    patch = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  level: warn\n"
+    write(
+        fleet,
+        {
+            "apps/api/kustomization.yaml": (
+                "resources: [settings.yaml, extra.yaml]\npatches:\n  - path: patch.yaml\n"
+            ),
+            "apps/api/patch.yaml": patch,
+        },
+    )
+    code, report = _diff(fleet)
+    assert code == 1
+    expected = [("update", "ConfigMap/settings", False)]
+    assert _changes(report) == {"Flux Kustomization flux-system/api": expected}
+
+
 def test_a_path_the_change_deleted_is_a_valid_scope(fleet: Path) -> None:
     (fleet / "apps/web/cm.yaml").unlink()
     (fleet / "apps/web/secret.yaml").unlink()
