@@ -9,6 +9,7 @@ so a repository without Argo CD or Flux objects still gets a diff.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -120,11 +121,43 @@ def _side(root: Path, urls: list[str], scratch: Path, cache_bin: Path | None, ku
     candidates, _ = discover(["."], root)
     files = load(candidates, Limits())
     resources = list(resources_mod.from_files(files))
+    resources = _with_rendered_apps(files, resources, root, cache_bin, kube)
     repo = Repository(root.resolve(), frozenset(Repository.discover(root, urls).urls))
     model = apps.build(resources, repo, abspaths={f.path: f.abspath for f in files})
     scratch.mkdir(parents=True, exist_ok=True)
     deployers = {_identity(d): d for d in model.deployers if d.expanded}
     return _Side(root, model, deployers, DesiredRenderer(model, scratch, cache_bin, kube))
+
+
+def _with_rendered_apps(
+    files: list[Any], resources: list[Any], root: Path, cache_bin: Path | None, kube: tuple[int, int]
+) -> list[Any]:
+    """App of apps: Applications that a chart or a kustomization renders are deployers too.
+
+    Only the charts and kustomize roots that hold Argo CD Application/ApplicationSet
+    templates are rendered (found by their text), so a repository without that pattern
+    starts no process.
+    """
+    holders = [f for f in files if f.text and _APP_KIND.search(f.text)]
+    if not holders:
+        return resources
+    from gitops_guard.checks.base import Settings
+    from gitops_guard.render.stage import render
+
+    settings = Settings(kube, cache_dir=cache_bin.parent if cache_bin else None, cwd=root)
+    outcome = render(holders, resources, settings)
+    known = {(r.ref.api_version, r.ref.kind, r.ref.namespace, r.ref.name) for r in resources}
+    extra = [
+        r
+        for r in outcome.resources
+        if r.group == "argoproj.io"
+        and r.kind in ("Application", "ApplicationSet")
+        and (r.ref.api_version, r.ref.kind, r.ref.namespace, r.ref.name) not in known
+    ]
+    return [*resources, *extra]
+
+
+_APP_KIND = re.compile(r"^\s*kind:\s*Application(?:Set)?\s*$", re.M)
 
 
 def _identity(deployer: Any) -> str:

@@ -232,3 +232,44 @@ def test_a_path_the_change_deleted_is_a_valid_scope(fleet: Path) -> None:
     (fleet / "apps/web/secret.yaml").unlink()
     code, report = _diff(fleet, "apps/web")
     assert code == 1 and list(_changes(report)) == ["Argo CD Application argocd/web"]
+
+
+APP_OF_APPS_TEMPLATE = """\
+{{- range .Values.apps }}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: {{ . }}
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://example.com/org/fleet.git
+    path: apps/{{ . }}
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: {{ . }}
+  syncPolicy:
+    automated: {prune: true}
+{{- end }}
+"""
+
+
+def test_applications_rendered_by_an_app_of_apps_chart_are_diffed(fleet: Path) -> None:
+    require_tool("helm")
+    write(
+        fleet,
+        {
+            "root/Chart.yaml": "apiVersion: v2\nname: root\nversion: 0.1.0\n",
+            "root/values.yaml": "apps: [shop]\n",
+            "root/templates/apps.yaml": APP_OF_APPS_TEMPLATE,
+            "apps/shop/cm.yaml": CM.format(name="shop", level="info"),
+        },
+    )
+    git(fleet, "add", ".")
+    git(fleet, "commit", "-q", "-m", "app of apps")
+    write(fleet, {"apps/shop/cm.yaml": CM.format(name="shop", level="debug")})
+    code, report = _diff(fleet)
+    assert code == 1
+    assert _changes(report) == {"Argo CD Application argocd/shop": [("update", "ConfigMap/shop", False)]}
