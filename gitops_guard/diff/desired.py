@@ -98,7 +98,7 @@ class DesiredRenderer:
         if renderer == "flux-generated":
             return self._flux_generated(source.directory, errors)
         if renderer == "helm":
-            return self._helm(directory, errors)
+            return self._helm(directory, errors, _helm_options(deployer, source, directory, errors))
         if renderer == "plugin":
             errors.append(f"{source.directory}: a config management plugin renders it; not rendered offline")
             return []
@@ -137,12 +137,28 @@ class DesiredRenderer:
             objects += self._kustomize(self.root / unit, True, errors)
         return objects
 
-    def _helm(self, chart: Path, errors: list[str]) -> list[dict[str, Any]]:
+    def _helm(self, chart: Path, errors: list[str], options: _HelmOptions) -> list[dict[str, Any]]:
         binary = tools.find_helm(self.cache_bin)
         if binary is None:
             errors.append("helm not found (run scripts/install-tools): not rendered")
             return []
-        rendered = helm.template(binary, chart, self.kube, tools.DEFAULT_TIMEOUT, self.root)
+        value_files = list(options.value_files)
+        if options.inline_values is not None:
+            inline = self._workdir().with_suffix(".values.yaml")
+            inline.parent.mkdir(parents=True, exist_ok=True)
+            inline.write_text(options.inline_values, encoding="utf-8")
+            value_files.append(inline)  # Argo CD gives inline values precedence over files
+        rendered = helm.template(
+            binary,
+            chart,
+            self.kube,
+            tools.DEFAULT_TIMEOUT,
+            self.root,
+            release=options.release,
+            namespace=options.namespace or "default",
+            value_files=value_files,
+            set_values=options.parameters,
+        )
         if not rendered.ok:
             errors.append(f"helm template {self._rel(chart)}: {rendered.error}")
             return []
@@ -203,6 +219,64 @@ class DesiredRenderer:
 
     def _rel(self, path: Path) -> str:
         return os.path.relpath(path, self.root).replace(os.sep, "/")
+
+
+@dataclass
+class _HelmOptions:
+    release: str | None = None
+    namespace: str | None = None
+    value_files: list[Path] = field(default_factory=list)
+    inline_values: str | None = None
+    parameters: list[tuple[str, str, bool]] = field(default_factory=list)
+
+
+def _helm_options(deployer: Deployer, source: Source, chart: Path, errors: list[str]) -> _HelmOptions:
+    """An Argo CD source's ``helm`` settings: releaseName (default: the Application's name),
+    valueFiles (relative to the chart), values / valuesObject, parameters."""
+    options = _HelmOptions(namespace=deployer.destination.namespace)
+    if deployer.tool is not Tool.ARGO_CD:
+        return options
+    options.release = deployer.name
+    if deployer.generated_by:
+        return options  # an ApplicationSet template's helm settings are not expanded here
+    node: Any = deployer.document.data
+    for step in source.at:
+        if isinstance(node, dict):
+            node = node.get(step)
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            node = node[step]
+        else:
+            node = None
+    settings = node.get("helm") if isinstance(node, dict) else None
+    if not isinstance(settings, dict):
+        return options
+    if isinstance(settings.get("releaseName"), str) and settings["releaseName"]:
+        options.release = settings["releaseName"]
+    ignore_missing = settings.get("ignoreMissingValueFiles") is True
+    for entry in settings.get("valueFiles") or []:
+        if not isinstance(entry, str):
+            continue
+        if entry.startswith("$"):
+            errors.append(f"helm valueFiles {entry}: a value file from another source is not read offline")
+            continue
+        path = (chart / entry).resolve()
+        if path.is_file():
+            options.value_files.append(path)
+        elif not ignore_missing:
+            errors.append(f"helm valueFiles {entry}: no such file in this revision")
+    values = settings.get("valuesObject")
+    if isinstance(values, dict):
+        import yaml
+
+        options.inline_values = yaml.safe_dump(values)
+    elif isinstance(settings.get("values"), str):
+        options.inline_values = settings["values"]
+    for param in settings.get("parameters") or []:
+        if isinstance(param, dict) and isinstance(param.get("name"), str):
+            options.parameters.append(
+                (param["name"], str(param.get("value", "")), param.get("forceString") is True)
+            )
+    return options
 
 
 def _spec_of(deployer: Deployer) -> dict[str, Any]:

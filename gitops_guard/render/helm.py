@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,19 +78,34 @@ def _requirements(chart: Path) -> list[Any]:
 
 
 def template(
-    binary: list[str], chart: Path, kube_version: tuple[int, int], timeout: float, cwd: Path
+    binary: list[str],
+    chart: Path,
+    kube_version: tuple[int, int],
+    timeout: float,
+    cwd: Path,
+    *,
+    release: str | None = None,
+    namespace: str = "default",
+    value_files: Sequence[Path] = (),
+    set_values: Sequence[tuple[str, str, bool]] = (),
 ) -> Rendered:
-    name = _release_name(chart.name)
+    """``helm template``; ``value_files`` in order (the last wins), ``set_values`` as
+    (name, value, force_string) like ``--set`` / ``--set-string``."""
+    name = release or _release_name(chart.name)
     cmd = [
         *binary,
         "template",
         name,
         str(chart),
         "--namespace",
-        "default",
+        namespace,
         "--kube-version",
         f"{kube_version[0]}.{kube_version[1]}.0",
     ]
+    for file in value_files:
+        cmd += ["--values", str(file)]
+    for key, value, force_string in set_values:
+        cmd += ["--set-string" if force_string else "--set", f"{key}={value}"]
     result = tools.run(cmd, cwd=chart, timeout=timeout)
     if not result.ok:
         error = result.error.replace(str(chart) + os.sep, "").replace(str(cwd) + os.sep, "")

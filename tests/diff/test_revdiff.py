@@ -273,3 +273,62 @@ def test_applications_rendered_by_an_app_of_apps_chart_are_diffed(fleet: Path) -
     code, report = _diff(fleet)
     assert code == 1
     assert _changes(report) == {"Argo CD Application argocd/shop": [("update", "ConfigMap/shop", False)]}
+
+
+HELM_APP = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: shop
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://example.com/org/fleet.git
+    path: charts/shop
+    helm:
+      releaseName: shop-prod
+      valueFiles: [values-prod.yaml]
+      parameters:
+        - {name: tier, value: gold}
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: shop
+  syncPolicy:
+    automated: {prune: true}
+"""
+SHOP_TEMPLATE = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-settings
+  namespace: {{ .Release.Namespace }}
+data:
+  replicas: "{{ .Values.replicas }}"
+  tier: "{{ .Values.tier }}"
+"""
+
+
+def test_helm_source_uses_the_applications_values(fleet: Path) -> None:
+    require_tool("helm")
+    write(
+        fleet,
+        {
+            "clusters/prod/shop.yaml": HELM_APP,
+            "charts/shop/Chart.yaml": "apiVersion: v2\nname: shop\nversion: 0.1.0\n",
+            "charts/shop/values.yaml": "replicas: 1\ntier: bronze\n",
+            "charts/shop/values-prod.yaml": "replicas: 3\n",
+            "charts/shop/templates/cm.yaml": SHOP_TEMPLATE,
+        },
+    )
+    git(fleet, "add", ".")
+    git(fleet, "commit", "-q", "-m", "shop")
+    write(fleet, {"charts/shop/values-prod.yaml": "replicas: 5\n"})
+    code, report = _diff(fleet)
+    assert code == 1
+    (change,) = report["groups"][0]["changes"]  # type: ignore[index]
+    # release name, namespace, the env's values file and the parameters all applied
+    expected = {"group": "", "kind": "ConfigMap", "namespace": "shop", "name": "shop-prod-settings"}
+    assert change["object"] == expected
+    assert "-  replicas: '3'\n+  replicas: '5'\n" in change["diff"]
+    assert "tier: gold" in change["diff"]
