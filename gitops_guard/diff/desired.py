@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from gitops_guard.gitops.apps import Deployer, DeployerModel, Source, Tool
 from gitops_guard.gitops.footprint import KUSTOMIZATION_NAMES
 from gitops_guard.render import helm, kustomize, tools
 from gitops_guard.resources import is_object
+from gitops_guard.source.classify import SCANNED_SUFFIXES
 from gitops_guard.source.limits import Limits
 from gitops_guard.source.yamldoc import decode, parse
 
@@ -102,7 +103,7 @@ class DesiredRenderer:
         if renderer == "plugin":
             errors.append(f"{source.directory}: a config management plugin renders it; not rendered offline")
             return []
-        return self._files(sorted(footprint.files), errors)
+        return self.files(sorted(footprint.files), errors)
 
     def _kustomize(self, directory: Path, unrestricted: bool, errors: list[str]) -> list[dict[str, Any]]:
         binary = tools.find_kustomize(self.cache_bin)
@@ -132,7 +133,7 @@ class DesiredRenderer:
             return []
         plain = [e for e in entries if not (self.root / e).is_dir()]
         units = [e for e in entries if (self.root / e).is_dir()]
-        objects = self._files(plain, errors)
+        objects = self.files(plain, errors)
         for unit in units:
             objects += self._kustomize(self.root / unit, True, errors)
         return objects
@@ -164,30 +165,9 @@ class DesiredRenderer:
             return []
         return [obj for obj, _source in rendered.objects]
 
-    def _files(self, rels: list[str], errors: list[str]) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        limits = Limits()
-        for rel in rels:
-            path = self.root / rel
-            try:
-                text, problem = decode(path.read_bytes())
-            except OSError as exc:
-                errors.append(f"{rel}: cannot read: {exc.strerror}")
-                continue
-            if text is None:
-                errors.append(f"{rel}: {problem.message if problem else 'unreadable'}")
-                continue
-            parsed = parse(text, rel, limits)
-            if parsed.problems and any(p.kind != "duplicate-key" for p in parsed.problems):
-                first = next(p for p in parsed.problems if p.kind != "duplicate-key")
-                errors.append(f"{rel}:{first.line or '?'}: {first.message}")
-            for doc in parsed.documents:
-                data = doc.data
-                if isinstance(data, dict) and data.get("kind", "").endswith("List") and "items" in data:
-                    out += [i for i in data["items"] or [] if is_object(i)]
-                elif is_object(data):
-                    out.append(data)
-        return out
+    def files(self, rels: list[str], errors: list[str]) -> list[dict[str, Any]]:
+        """The objects in these repository-relative files, as they are written."""
+        return read_objects(((self.root / rel, rel) for rel in rels), errors)
 
     # ------------------------------------------------------- deployer settings
 
@@ -277,6 +257,35 @@ def _helm_options(deployer: Deployer, source: Source, chart: Path, errors: list[
                 (param["name"], str(param.get("value", "")), param.get("forceString") is True)
             )
     return options
+
+
+def read_objects(files: Iterable[tuple[Path, str]], errors: list[str]) -> list[dict[str, Any]]:
+    """Objects of YAML/JSON files (``(path, shown name)`` pairs); items of a ``List`` are objects
+    of their own. Unreadable or malformed files are named in ``errors``, never raised."""
+    out: list[dict[str, Any]] = []
+    limits = Limits()
+    for path, shown in files:
+        if path.suffix not in SCANNED_SUFFIXES:
+            continue
+        try:
+            text, problem = decode(path.read_bytes())
+        except OSError as exc:
+            errors.append(f"{shown}: cannot read: {exc.strerror}")
+            continue
+        if text is None:
+            errors.append(f"{shown}: {problem.message if problem else 'unreadable'}")
+            continue
+        parsed = parse(text, shown, limits)
+        first = next((p for p in parsed.problems if p.kind != "duplicate-key"), None)
+        if first is not None:
+            errors.append(f"{shown}:{first.line or '?'}: {first.message}")
+        for doc in parsed.documents:
+            data = doc.data
+            if isinstance(data, dict) and str(data.get("kind", "")).endswith("List") and "items" in data:
+                out += [i for i in data["items"] or [] if is_object(i)]
+            elif is_object(data):
+                out.append(data)
+    return out
 
 
 def _spec_of(deployer: Deployer) -> dict[str, Any]:

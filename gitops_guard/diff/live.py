@@ -152,10 +152,9 @@ def _spec(deployer: Any) -> dict[str, Any]:
 
 def _manifest_target(path: Path, raw: str, scratch: Path, cache_bin: Path | None) -> Target:
     """Plain manifests: a kustomization directory is built, anything else read as it is."""
+    from gitops_guard.diff.desired import read_objects
     from gitops_guard.render import kustomize, tools
-    from gitops_guard.resources import is_object
     from gitops_guard.source.walk import discover
-    from gitops_guard.source.yamldoc import decode, parse
 
     target = Target(label=f"manifests in {raw}", path=raw, line=None, objects=[])
     directory = path if path.is_dir() else None
@@ -172,18 +171,7 @@ def _manifest_target(path: Path, raw: str, scratch: Path, cache_bin: Path | None
         target.objects = [obj for obj, _origin in built.objects]
         return target
     candidates, _ = discover([str(path)], path.parent if path.is_file() else path)
-    for cand in candidates:
-        text, problem = decode(cand.abspath.read_bytes())
-        if text is None:
-            target.errors.append(f"{cand.display}: {problem.message if problem else 'unreadable'}")
-            continue
-        parsed = parse(text, cand.display, Limits())
-        for problem_ in parsed.problems:
-            if problem_.kind != "duplicate-key":
-                target.errors.append(f"{cand.display}:{problem_.line or '?'}: {problem_.message}")
-        for doc in parsed.documents:
-            if is_object(doc.data):
-                target.objects.append(doc.data)
+    target.objects = read_objects(((c.abspath, c.display) for c in candidates), target.errors)
     return target
 
 

@@ -281,7 +281,7 @@ def _files_group(before: _Side, after: _Side, rels: list[str]) -> GroupDiff:
 
 def _objects_of(side: _Side, rels: list[str], errors: list[str]) -> dict[ObjectKey, dict[str, Any]]:
     present = [r for r in rels if (side.root / r).is_file()]
-    return {ObjectKey.of(o): o for o in side.renderer._files(present, errors)}
+    return {ObjectKey.of(o): o for o in side.renderer.files(present, errors)}
 
 
 def _changes(

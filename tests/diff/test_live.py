@@ -89,11 +89,13 @@ def test_drift_create_and_no_write(dev_cluster: DevCluster, client: Client, ns: 
         {
             "a.yaml": CM.format(name="a", ns=ns, level="debug"),
             "b.yaml": CM.format(name="b", ns=ns, level="x"),
+            "README.md": "# not a manifest: [\n",  # other files in the folder are not objects
         },
     )
     _apply(client, _cm("a", ns, "info"))  # drifted live state
     code, report = _diff(dev_cluster, tmp_path, ".")
     assert code == 1
+    assert [g["errors"] for g in report["groups"]] == [[]]
     changes = {(c["action"], c["object"]["name"]) for g in report["groups"] for c in g["changes"]}
     assert changes == {("update", "a"), ("create", "b")}
     update = next(c for g in report["groups"] for c in g["changes"] if c["action"] == "update")
