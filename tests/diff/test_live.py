@@ -89,7 +89,7 @@ def test_drift_create_and_no_write(dev_cluster: DevCluster, client: Client, ns: 
         {
             "a.yaml": CM.format(name="a", ns=ns, level="debug"),
             "b.yaml": CM.format(name="b", ns=ns, level="x"),
-            "README.md": "# not a manifest: [\n",  # other files in the folder are not objects
+            "README.md": "Not a manifest: [unclosed\n",  # other files in the folder are not objects
         },
     )
     _apply(client, _cm("a", ns, "info"))  # drifted live state
