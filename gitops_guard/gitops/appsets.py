@@ -22,7 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from gitops_guard.gitops.apps import NodePath, Unresolved, Urls
+from gitops_guard.gitops.deployers import NodePath, Unresolved
+from gitops_guard.gitops.evidence import Urls
 from gitops_guard.gitops.repository import Repository, normalize_path, parent_dir
 from gitops_guard.resources import Resource
 
