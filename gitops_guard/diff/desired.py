@@ -27,7 +27,8 @@ from typing import Any
 from gitops_guard.diff.objects import ObjectKey
 from gitops_guard.gitops.apps import Deployer, DeployerModel, Source, Tool
 from gitops_guard.gitops.footprint import KUSTOMIZATION_NAMES
-from gitops_guard.render import helm, kustomize, tools
+from gitops_guard.render import helm, helm_options, kustomize, tools
+from gitops_guard.render.helm_options import HelmOptions
 from gitops_guard.resources import is_object
 from gitops_guard.source.classify import SCANNED_SUFFIXES
 from gitops_guard.source.limits import Limits
@@ -138,17 +139,12 @@ class DesiredRenderer:
             objects += self._kustomize(self.root / unit, True, errors)
         return objects
 
-    def _helm(self, chart: Path, errors: list[str], options: _HelmOptions) -> list[dict[str, Any]]:
+    def _helm(self, chart: Path, errors: list[str], options: HelmOptions) -> list[dict[str, Any]]:
         binary = tools.find_helm(self.cache_bin)
         if binary is None:
             errors.append("helm not found (run scripts/install-tools): not rendered")
             return []
-        value_files = list(options.value_files)
-        if options.inline_values is not None:
-            inline = self._workdir().with_suffix(".values.yaml")
-            inline.parent.mkdir(parents=True, exist_ok=True)
-            inline.write_text(options.inline_values, encoding="utf-8")
-            value_files.append(inline)  # Argo CD gives inline values precedence over files
+        value_files = helm_options.with_inline_file(options, self._workdir().with_suffix(".values.yaml"))
         rendered = helm.template(
             binary,
             chart,
@@ -201,25 +197,12 @@ class DesiredRenderer:
         return os.path.relpath(path, self.root).replace(os.sep, "/")
 
 
-@dataclass
-class _HelmOptions:
-    release: str | None = None
-    namespace: str | None = None
-    value_files: list[Path] = field(default_factory=list)
-    inline_values: str | None = None
-    parameters: list[tuple[str, str, bool]] = field(default_factory=list)
-
-
-def _helm_options(deployer: Deployer, source: Source, chart: Path, errors: list[str]) -> _HelmOptions:
-    """An Argo CD source's ``helm`` settings: releaseName (default: the Application's name),
-    valueFiles (relative to the chart), values / valuesObject, parameters."""
-    options = _HelmOptions(namespace=deployer.destination.namespace)
+def _helm_options(deployer: Deployer, source: Source, chart: Path, errors: list[str]) -> HelmOptions:
+    """The Argo CD source's helm settings (none for Flux, which renders charts through a
+    HelmRelease, and none from an ApplicationSet template, which is not expanded here)."""
     if deployer.tool is not Tool.ARGO_CD:
-        return options
-    options.release = deployer.name
-    if deployer.generated_by:
-        return options  # an ApplicationSet template's helm settings are not expanded here
-    node: Any = deployer.document.data
+        return HelmOptions(namespace=deployer.destination.namespace)
+    node: Any = None if deployer.generated_by else deployer.document.data
     for step in source.at:
         if isinstance(node, dict):
             node = node.get(step)
@@ -227,35 +210,10 @@ def _helm_options(deployer: Deployer, source: Source, chart: Path, errors: list[
             node = node[step]
         else:
             node = None
-    settings = node.get("helm") if isinstance(node, dict) else None
-    if not isinstance(settings, dict):
-        return options
-    if isinstance(settings.get("releaseName"), str) and settings["releaseName"]:
-        options.release = settings["releaseName"]
-    ignore_missing = settings.get("ignoreMissingValueFiles") is True
-    for entry in settings.get("valueFiles") or []:
-        if not isinstance(entry, str):
-            continue
-        if entry.startswith("$"):
-            errors.append(f"helm valueFiles {entry}: a value file from another source is not read offline")
-            continue
-        path = (chart / entry).resolve()
-        if path.is_file():
-            options.value_files.append(path)
-        elif not ignore_missing:
-            errors.append(f"helm valueFiles {entry}: no such file in this revision")
-    values = settings.get("valuesObject")
-    if isinstance(values, dict):
-        import yaml
-
-        options.inline_values = yaml.safe_dump(values)
-    elif isinstance(settings.get("values"), str):
-        options.inline_values = settings["values"]
-    for param in settings.get("parameters") or []:
-        if isinstance(param, dict) and isinstance(param.get("name"), str):
-            options.parameters.append(
-                (param["name"], str(param.get("value", "")), param.get("forceString") is True)
-            )
+    options = helm_options.from_source(
+        node, chart, app_name=deployer.name, namespace=deployer.destination.namespace
+    )
+    errors.extend(options.problems)
     return options
 
 

@@ -26,9 +26,10 @@ from typing import Any
 from gitops_guard.checks.base import Settings, at_document, at_file
 from gitops_guard.checks.schema_check import NOT_RUN
 from gitops_guard.findings import Finding, Outcome, Severity
-from gitops_guard.render import helm, kustomize, mapping, tools
+from gitops_guard.render import helm, helm_options, kustomize, mapping, tools
 from gitops_guard.render import tree as tree_mod
 from gitops_guard.render.check import FAILED
+from gitops_guard.render.helm_options import HelmOptions
 from gitops_guard.render.reach import CHART_FILES, chart_of, kustomize_inputs, near_kustomization, under
 from gitops_guard.resources import Resource, object_ref
 from gitops_guard.source.classify import FileKind
@@ -53,6 +54,8 @@ class _Job:
     directory: Path
     file: Path  # kustomization.yaml or Chart.yaml
     closure: list[tree_mod.Kustomization] = field(default_factory=list)
+    # A chart rendered the way an Argo CD Application deploys it (None: default values).
+    options: HelmOptions | None = None
 
 
 def render(
@@ -71,6 +74,8 @@ def render(
 
     kjobs, flux_tree = _kustomize_jobs(files, cwd, exclude, checked, findings)
     hjobs = _helm_jobs(files, cwd, checked, findings)
+    if hjobs:
+        hjobs = _as_applications_render(hjobs, resources, cwd, checked, findings)
     # Flux's kustomize-controller builds without kustomize's load restrictor (Argo CD's
     # default keeps it): a repository that holds Flux Kustomizations, or a kustomization
     # under flux-system/, is built as Flux does (the same in a directory and a hook run).
@@ -108,8 +113,18 @@ def render(
                     timeout,
                     unrestricted=flux,
                 )
+            options = job.options or HelmOptions()
+            value_files = helm_options.with_inline_file(options, Path(tmp, f"{i}.values.yaml"))
             return helm.template(
-                binaries["helm"] or [], job.directory, settings.kubernetes_version, timeout, cwd
+                binaries["helm"] or [],
+                job.directory,
+                settings.kubernetes_version,
+                timeout,
+                cwd,
+                release=options.release,
+                namespace=options.namespace or "default",
+                value_files=value_files,
+                set_values=options.parameters,
             )
 
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
@@ -203,6 +218,56 @@ def _helm_jobs(
             continue
         jobs.append(_Job("helm", chart, file))
     return jobs
+
+
+def _as_applications_render(
+    jobs: list[_Job],
+    resources: Sequence[Resource],
+    cwd: Path,
+    checked: dict[Path, SourceFile],
+    findings: list[Finding],
+) -> list[_Job]:
+    """A chart that Argo CD Applications in the run deploy is rendered once per Application,
+    with its release name, namespace, value files, values and parameters, as Argo CD renders
+    it; a chart no Application names is rendered with its default values."""
+    apps = [r for r in resources if r.group == "argoproj.io" and r.kind == "Application"]
+    if not apps:
+        return jobs
+    root = _repository_root(cwd)
+    out: list[_Job] = []
+    for job in jobs:
+        users = []
+        for app in apps:
+            spec = app.body.get("spec")
+            spec = spec if isinstance(spec, dict) else {}
+            listed = spec.get("sources")
+            sources: list[Any] = listed if isinstance(listed, list) else [spec.get("source")]
+            destination = spec.get("destination") if isinstance(spec.get("destination"), dict) else {}
+            for source in sources:
+                path = source.get("path") if isinstance(source, dict) else None
+                if isinstance(path, str) and (root / path).resolve() == job.directory.resolve():
+                    options = helm_options.from_source(
+                        source,
+                        job.directory,
+                        app_name=app.ref.name,
+                        namespace=destination.get("namespace") if isinstance(destination, dict) else None,
+                    )
+                    for problem in options.problems:
+                        findings.append(
+                            _at_root(job.file, cwd, checked, f"Application {app.ref.name}: {problem}",
+                                     Outcome.NOT_CHECKED)
+                        )  # fmt: skip
+                    users.append(replace(job, options=options))
+        out.extend(users or [job])
+    return out
+
+
+def _repository_root(cwd: Path) -> Path:
+    """Where Application paths start: the enclosing Git checkout (no process is started)."""
+    for candidate in (cwd, *cwd.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return cwd
 
 
 # --- objects ---------------------------------------------------------------------------------

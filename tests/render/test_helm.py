@@ -49,3 +49,56 @@ def test_dependency_not_vendored_is_not_fetched(render_check: Renderer) -> None:
     )
     assert f.rule == "render/failed" and f.outcome is Outcome.NOT_CHECKED
     assert f.severity is Severity.WARNING and "redis" in f.message
+
+
+APP = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: demo-prod
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://example.com/org/fleet.git
+    path: chart
+    helm:
+      valueFiles: [values-prod.yaml]
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: prod
+"""
+QUOTED = (
+    CONFIGMAP.replace("{{ .Values.port }}", "{{ .Values.port | quote }}") + "  mode: {{ .Values.mode }}\n"
+)
+
+
+def test_a_chart_is_rendered_with_the_values_its_application_uses(render_check: Renderer) -> None:
+    files = {
+        **CHART,
+        "chart/values.yaml": "port: 8080\nmode: '\"fast\"'\n",
+        "chart/values-prod.yaml": "mode: 3\n",  # an integer in ConfigMap data: only prod breaks
+        "chart/templates/cm.yaml": QUOTED,
+    }
+    assert render_check(files, select=["schema", "render"]) == []  # default values: valid
+    findings = render_check({**files, "apps/demo-prod.yaml": APP}, select=["schema", "render"])
+    [f] = findings
+    assert (f.rule, f.path, f.message) == (
+        "schema/violation",
+        "chart/templates/cm.yaml",
+        "data.mode: expected string, got integer",
+    )
+    # rendered as Argo CD renders it: the Application's name is the release name
+    assert f.object is not None and f.object.name == "demo-prod-settings"
+
+
+def test_a_missing_value_file_is_reported_not_ignored(render_check: Renderer) -> None:
+    app = APP.replace("values-prod.yaml", "values-missing.yaml")
+    files = {
+        **CHART,
+        "chart/templates/cm.yaml": QUOTED.replace("  mode: {{ .Values.mode }}\n", ""),
+        "a.yaml": app,
+    }
+    [f] = render_check(files, select=["render"])
+    assert (f.rule, f.path, f.outcome) == ("render/failed", "chart/Chart.yaml", Outcome.NOT_CHECKED)
+    assert "Application demo-prod: helm valueFiles values-missing.yaml: no such file" in f.message
