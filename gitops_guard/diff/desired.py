@@ -168,7 +168,7 @@ class DesiredRenderer:
     # ------------------------------------------------------- deployer settings
 
     def _place(self, deployer: Deployer, desired: Desired) -> None:
-        spec = _spec_of(deployer)
+        spec = deployer.spec()
         namespace = deployer.destination.namespace
         force = False
         substitute: Mapping[str, Any] = {}
@@ -244,13 +244,6 @@ def read_objects(files: Iterable[tuple[Path, str]], errors: list[str]) -> list[d
             elif is_object(data):
                 out.append(data)
     return out
-
-
-def _spec_of(deployer: Deployer) -> dict[str, Any]:
-    node: Any = deployer.document.data
-    for step in deployer.spec_at:
-        node = node.get(step) if isinstance(node, dict) else None
-    return node if isinstance(node, dict) else {}
 
 
 def _substitute(obj: Any, values: Mapping[str, Any]) -> Any:

@@ -122,7 +122,7 @@ def _deployer_targets(
     for deployer in mine:
         desired = renderer.deployer(deployer)
         line, _ = deployer.document.locate(())
-        spec = _spec(deployer)
+        spec = deployer.spec()
         target = Target(
             label=deployer.label,
             path=model.file_rel.get(deployer.path) or deployer.path,
@@ -141,13 +141,6 @@ def _deployer_targets(
             target.ignore = ignore_mod.rules_from(spec)
         targets.append(target)
     return targets
-
-
-def _spec(deployer: Any) -> dict[str, Any]:
-    node: Any = deployer.document.data
-    for step in deployer.spec_at:
-        node = node.get(step) if isinstance(node, dict) else None
-    return node if isinstance(node, dict) else {}
 
 
 def _manifest_target(path: Path, raw: str, scratch: Path, cache_bin: Path | None) -> Target:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import Any
 
 from gitops_guard.findings import ObjectRef
 from gitops_guard.gitops.footprint import Footprint, Renderers
@@ -105,6 +106,13 @@ class Deployer:
         ns = f"{self.namespace}/" if self.namespace else ""
         own = f"{self.tool} {self.kind} {ns}{self.name or '?'}"
         return f"{own} (from {self.generated_by})" if self.generated_by else own
+
+    def spec(self) -> dict[str, Any]:
+        """The spec as written (for a generated Application: the ApplicationSet's template)."""
+        node: Any = self.document.data
+        for step in self.spec_at:
+            node = node.get(step) if isinstance(node, dict) else None
+        return node if isinstance(node, dict) else {}
 
     def where(self) -> str:
         line, _ = self.document.locate(self.spec_at[:-1] if self.generated_by else ())
