@@ -17,6 +17,7 @@ IP address is not a credential, and manifests are full of them.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 from collections.abc import Iterator
@@ -105,14 +106,25 @@ class Detection:
 
 
 def detect(candidate: Candidate) -> list[Detection]:
-    text = literal(candidate.value)
+    # What is found depends on the key, the value and whether the field is meant for
+    # secrets only; the same label or image value recurs across a repository's objects.
+    return list(_detect(candidate.key, candidate.value, candidate.sensitive))
+
+
+@functools.lru_cache(maxsize=16384)
+def _detect(key: str, value: str, sensitive: bool) -> tuple[Detection, ...]:
+    return tuple(_detect_uncached(key, value, sensitive))
+
+
+def _detect_uncached(key: str, value: str, sensitive: bool) -> list[Detection]:
+    text = literal(value)
     if text is None:
         return []
     found: dict[str, Detection] = {}
-    if _worth_format_check(candidate.key, text):
-        for detection in _formats(candidate.key, text):
+    if _worth_format_check(key, text):
+        for detection in _formats(key, text):
             found.setdefault(detection.label, detection)
-    cred = credential_key(candidate.key) if candidate.key else None
+    cred = credential_key(key) if key else None
     if cred is not None and not found:
         if cred == "secret key":
             # Names a key in a Secret (External Secrets, cert-manager) unless it is random.
@@ -120,7 +132,7 @@ def detect(candidate: Candidate) -> list[Detection]:
                 found[cred] = Detection(cred, text)
         elif _keyword_value(text, cred):
             found[cred] = Detection(cred, text)
-    if candidate.sensitive and not found and high_entropy(text):
+    if sensitive and not found and high_entropy(text):
         found["high-entropy string"] = Detection("high-entropy string", text)
     return list(found.values())
 

@@ -10,6 +10,7 @@ strings that pass.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -217,10 +218,14 @@ _NAMES_A_KEY = frozenset({"password", "passwd", "pwd", "pass", "token", "credent
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+|[^\W\d_]+", re.UNICODE)
 
 
-def key_words(key: str) -> list[str]:
-    return [w.lower() for w in _WORDS.findall(key)]
+# Keys repeat across every object of a repository (name, image, app...): both answers are
+# pure functions of the key, so each distinct key is split and judged once per run.
+@functools.lru_cache(maxsize=8192)
+def key_words(key: str) -> tuple[str, ...]:
+    return tuple(w.lower() for w in _WORDS.findall(key))
 
 
+@functools.lru_cache(maxsize=8192)
 def credential_key(key: str) -> str | None:
     """The credential a key name says it holds (``password``, ``api key``...), or None.
 
