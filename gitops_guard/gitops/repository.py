@@ -73,14 +73,11 @@ class Repository:
         """The enclosing git checkout of ``start`` (its remotes are this repository's URLs),
         else ``start`` itself with only the URLs given."""
         start = start.resolve()
-        root = start
-        for candidate in (start, *start.parents):
-            if (candidate / ".git").exists():
-                root = candidate
-                break
+        checkout = git_root(start)
+        root = checkout or start
         known = {normalize_url(u) for u in urls if u}
-        if (root / ".git").exists():
-            known.update(normalize_url(u) for u in git_remote_urls(root))
+        if checkout is not None:
+            known.update(normalize_url(u) for u in git_remote_urls(checkout))
         return cls(root, frozenset(known))
 
     def abspath(self, rel: str) -> Path:
@@ -134,6 +131,15 @@ class Repository:
             if here is None:
                 return
             yield here, dirnames, filenames
+
+
+def git_root(start: Path) -> Path | None:
+    """The enclosing Git checkout of ``start`` (a ``.git`` directory or file), found without
+    starting a process; None outside one."""
+    for candidate in (start, *start.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
 
 
 def git_remote_urls(root: Path) -> list[str]:

@@ -233,7 +233,9 @@ def _as_applications_render(
     apps = [r for r in resources if r.group == "argoproj.io" and r.kind == "Application"]
     if not apps:
         return jobs
-    root = _repository_root(cwd)
+    from gitops_guard.gitops.repository import git_root
+
+    root = git_root(cwd) or cwd  # where Application paths start
     out: list[_Job] = []
     for job in jobs:
         users = []
@@ -260,14 +262,6 @@ def _as_applications_render(
                     users.append(replace(job, options=options))
         out.extend(users or [job])
     return out
-
-
-def _repository_root(cwd: Path) -> Path:
-    """Where Application paths start: the enclosing Git checkout (no process is started)."""
-    for candidate in (cwd, *cwd.parents):
-        if (candidate / ".git").exists():
-            return candidate
-    return cwd
 
 
 # --- objects ---------------------------------------------------------------------------------
