@@ -24,28 +24,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gitops_guard.data_path import value_at
 from gitops_guard.diff.objects import ObjectKey
 from gitops_guard.gitops.apps import Deployer, DeployerModel, Source, Tool
 from gitops_guard.gitops.footprint import KUSTOMIZATION_NAMES
+from gitops_guard.policy.kinds import KindMap
 from gitops_guard.render import helm, helm_options, kustomize, tools
 from gitops_guard.render.helm_options import HelmOptions
-from gitops_guard.resources import is_object
-from gitops_guard.source.classify import SCANNED_SUFFIXES
+from gitops_guard.resources import from_files
+from gitops_guard.source.classify import SCANNED_SUFFIXES, FileKind
 from gitops_guard.source.limits import Limits
-from gitops_guard.source.yamldoc import decode, parse
+from gitops_guard.source.load import read
+from gitops_guard.source.walk import Candidate
 
-# Kinds that have no namespace (the built-in ones users commit; CRDs say so themselves).
-CLUSTER_SCOPED = frozenset(
+# Cluster-scoped kinds of common CRDs the scope table (policy/kinds.py: Kubernetes and
+# the shipped GitOps CRDs) does not hold; a CRD in the rendered objects says so itself.
+_OTHER_CLUSTER_KINDS = frozenset(
     {
-        "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding",
-        "CustomResourceDefinition", "StorageClass", "PriorityClass", "IngressClass", "RuntimeClass",
-        "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "APIService", "CSIDriver",
-        "CSINode", "VolumeAttachment", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
-        "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding", "PodSecurityPolicy",
-        "CertificateSigningRequest", "FlowSchema", "PriorityLevelConfiguration", "ClusterIssuer",
-        "ClusterSecretStore", "ClusterExternalSecret", "GatewayClass", "ClusterPolicy",
+        ("cert-manager.io", "ClusterIssuer"),
+        ("gateway.networking.k8s.io", "GatewayClass"),
+        ("kyverno.io", "ClusterPolicy"),
+        ("policy", "PodSecurityPolicy"),
     }
-)  # fmt: skip
+)
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::=([^}]*))?\}")
 
 
@@ -65,7 +66,7 @@ class DesiredRenderer:
         self.cache_bin = cache_bin
         self.kube = kube
         self._count = 0
-        self._cluster_kinds = set(CLUSTER_SCOPED)
+        self._crds: list[dict[str, Any]] = []
 
     def deployer(self, deployer: Deployer) -> Desired:
         out = Desired()
@@ -76,11 +77,8 @@ class DesiredRenderer:
                 out.errors.append(f"source not found in this repository: {source.reason or source.path}")
                 continue
             for obj in self._source(deployer, source, out.errors):
-                spec = obj.get("spec")
-                if obj.get("kind") == "CustomResourceDefinition" and isinstance(spec, dict):
-                    names = spec.get("names")
-                    if spec.get("scope") == "Cluster" and isinstance(names, dict) and names.get("kind"):
-                        self._cluster_kinds.add(str(names["kind"]))
+                if obj.get("kind") == "CustomResourceDefinition":
+                    self._crds.append(obj)
                 out.objects[ObjectKey.of(obj)] = obj
         self._place(deployer, out)
         return out
@@ -179,10 +177,11 @@ class DesiredRenderer:
             if isinstance(post, dict) and isinstance(post.get("substitute"), dict):
                 substitute = post["substitute"]
         placed: dict[ObjectKey, dict[str, Any]] = {}
+        kinds = KindMap(self._crds)
         for obj in desired.objects.values():
             if substitute:
                 obj = _substitute(obj, substitute)
-            if namespace and obj.get("kind") not in self._cluster_kinds:
+            if namespace and _namespaced(kinds, obj):
                 meta = obj.setdefault("metadata", {})
                 if isinstance(meta, dict) and (force or not meta.get("namespace")):
                     meta["namespace"] = namespace
@@ -202,14 +201,7 @@ def _helm_options(deployer: Deployer, source: Source, chart: Path, errors: list[
     HelmRelease, and none from an ApplicationSet template, which is not expanded here)."""
     if deployer.tool is not Tool.ARGO_CD:
         return HelmOptions(namespace=deployer.destination.namespace)
-    node: Any = None if deployer.generated_by else deployer.document.data
-    for step in source.at:
-        if isinstance(node, dict):
-            node = node.get(step)
-        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
-            node = node[step]
-        else:
-            node = None
+    node = None if deployer.generated_by else value_at(deployer.document.data, source.at)
     options = helm_options.from_source(
         node, chart, app_name=deployer.name, namespace=deployer.destination.namespace
     )
@@ -217,32 +209,28 @@ def _helm_options(deployer: Deployer, source: Source, chart: Path, errors: list[
     return options
 
 
+def _namespaced(kinds: KindMap, obj: dict[str, Any]) -> bool:
+    key = ObjectKey.of(obj)
+    info = kinds.get(key.group, key.kind)
+    return info.namespaced if info is not None else (key.group, key.kind) not in _OTHER_CLUSTER_KINDS
+
+
 def read_objects(files: Iterable[tuple[Path, str]], errors: list[str]) -> list[dict[str, Any]]:
-    """Objects of YAML/JSON files (``(path, shown name)`` pairs); items of a ``List`` are objects
-    of their own. Unreadable or malformed files are named in ``errors``, never raised."""
+    """Objects of YAML/JSON files (``(path, shown name)`` pairs), read as ``check`` reads them
+    (size and nesting budgets, items of a ``List``). Unreadable or malformed files are named in
+    ``errors``, never raised: a file that yields no objects must not look like removed objects."""
     out: list[dict[str, Any]] = []
     limits = Limits()
     for path, shown in files:
         if path.suffix not in SCANNED_SUFFIXES:
             continue
-        try:
-            text, problem = decode(path.read_bytes())
-        except OSError as exc:
-            errors.append(f"{shown}: cannot read: {exc.strerror}")
-            continue
-        if text is None:
-            errors.append(f"{shown}: {problem.message if problem else 'unreadable'}")
-            continue
-        parsed = parse(text, shown, limits)
-        first = next((p for p in parsed.problems if p.kind != "duplicate-key"), None)
+        sf = read(Candidate(path, shown, explicit=True), FileKind.MANIFEST, limits)
+        first = next((p for p in sf.problems if p.kind != "duplicate-key"), None)
         if first is not None:
             errors.append(f"{shown}:{first.line or '?'}: {first.message}")
-        for doc in parsed.documents:
-            data = doc.data
-            if isinstance(data, dict) and str(data.get("kind", "")).endswith("List") and "items" in data:
-                out += [i for i in data["items"] or [] if is_object(i)]
-            elif is_object(data):
-                out.append(data)
+        elif sf.kind is not FileKind.MANIFEST:
+            errors.append(f"{shown}: a template, not YAML until rendered")
+        out += [res.body for res in from_files([sf])]
     return out
 
 

@@ -14,6 +14,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitops_guard.data_path import value_at
 from gitops_guard.findings import ObjectRef
 from gitops_guard.gitops.footprint import Footprint, Renderers
 from gitops_guard.gitops.repository import Repository, normalize_path, normalize_url
@@ -109,9 +110,7 @@ class Deployer:
 
     def spec(self) -> dict[str, Any]:
         """The spec as written (for a generated Application: the ApplicationSet's template)."""
-        node: Any = self.document.data
-        for step in self.spec_at:
-            node = node.get(step) if isinstance(node, dict) else None
+        node = value_at(self.document.data, self.spec_at)
         return node if isinstance(node, dict) else {}
 
     def where(self) -> str:
