@@ -147,13 +147,12 @@ def _manifest_target(path: Path, raw: str, scratch: Path, cache_bin: Path | None
     """Plain manifests: a kustomization directory is built, anything else read as it is."""
     from gitops_guard.diff.desired import read_objects
     from gitops_guard.render import kustomize, tools
+    from gitops_guard.render.reach import kustomization_in
     from gitops_guard.source.walk import discover
 
     target = Target(label=f"manifests in {raw}", path=raw, line=None, objects=[])
     directory = path if path.is_dir() else None
-    if directory is not None and any(
-        (directory / n).is_file() for n in ("kustomization.yaml", "kustomization.yml", "Kustomization")
-    ):
+    if directory is not None and kustomization_in(directory) is not None:
         binary = tools.find_kustomize(cache_bin)
         if binary is None:
             target.errors.append("kustomize not found (run scripts/install-tools): not rendered")
