@@ -72,7 +72,7 @@ class Shape:
 
     missing: str  # "apiVersion" or "kind"
     typo: str | None  # the key written instead, when there is one
-    empty: bool  # the key is there with no usable value
+    bad_value: str | None  # "empty" or "not a string": the key is there without a usable value
     api_version: str | None
     kind: str | None
 
@@ -85,11 +85,13 @@ class ShapeCheck:
         suspects = [(sf, doc, shape) for sf in ctx.files for doc, shape in _suspects(sf)]
         if not suspects:
             return
-        known = _Known(ctx.resources, ctx.settings.kubernetes_version)
+        known: _Known | None = None
         patches = _Patches()
         for sf, doc, shape in suspects:
-            if shape.typo is None and not shape.empty and not known.vouches(shape):
-                continue
+            if shape.typo is None and shape.bad_value is None:
+                known = known or _Known(ctx.resources, ctx.settings.kubernetes_version)
+                if not known.vouches(shape):
+                    continue
             if patches.is_patch(sf.abspath):
                 continue
             yield _finding(doc, shape)
@@ -130,7 +132,11 @@ def shape_of(data: Any) -> Shape | None:
         if present[other] is None and typos.get(other) is None:
             return None
     field = missing[0]
-    return Shape(field, typos[field], field in data, present["apiVersion"], present["kind"])
+    value = data.get(field)  # not a non-blank string, since it is missing
+    bad = None
+    if field in data:
+        bad = "empty" if value is None or isinstance(value, str) else "not a string"
+    return Shape(field, typos[field], bad, present["apiVersion"], present["kind"])
 
 
 def _named(meta: Any) -> bool:
@@ -163,8 +169,8 @@ def _finding(doc: Document, shape: Shape) -> Finding:
     if shape.typo is not None:
         message = f"missing {field}: the key is written {shape.typo!r} (did you mean {field}?)"
         return at_document(INCOMPLETE, doc, _tail(message), path=(shape.typo,), key=True)
-    if shape.empty:
-        return at_document(INCOMPLETE, doc, _tail(f"{field} is empty"), path=(field,))
+    if shape.bad_value is not None:
+        return at_document(INCOMPLETE, doc, _tail(f"{field} is {shape.bad_value}"), path=(field,))
     what = f"kind {shape.kind}" if field == "apiVersion" else f"apiVersion {shape.api_version}"
     return at_document(INCOMPLETE, doc, _tail(f"missing {field} ({what})"))
 

@@ -51,6 +51,8 @@ def found(check: Checker, text: str, name: str = "app.yaml") -> list[tuple[int |
         # the key with no value
         ("apiVersion:\n" + DEPLOYMENT_TAIL, 1, "apiVersion is empty"),
         ("apiVersion: ''\nkind: Widget\nmetadata:\n  name: w\n", 1, "apiVersion is empty"),
+        ("apiVersion: 1\nkind: Widget\nmetadata:\n  name: w\n", 1, "apiVersion is not a string"),
+        ("apiVersion: v1\nkind: [ConfigMap]\nmetadata:\n  name: w\n", 2, "kind is not a string"),
         # both misspelt
         ("ApiVersion: v1\nKind: ConfigMap\nmetadata:\n  name: c\n", 1, "did you mean apiVersion?"),
     ],
