@@ -92,7 +92,10 @@ OVERLAPPING = Rule(
     one applied by another inherits its cluster, and a root that applies its own file
     (`flux bootstrap`'s flux-system) starts a cluster of its own. Deployers with the same
     kind, namespace and name are per-cluster variants (one cluster cannot hold both) and
-    never overlap.
+    never overlap. Each overlapping pair is one finding, at the source path of the one
+    written later: a root Application over the whole repository adds its own findings and
+    hides no other pair's. An app of apps deploys the Application manifests, not what they
+    deploy, so it does not overlap its children.
 
     FAIL:
         # apps/api.yaml and legacy/api.yaml, both:
