@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from gitops_guard.checks.base import CheckContext
 from gitops_guard.checks.schema_check import NOT_RUN
 from gitops_guard.findings import Finding, Severity
-from gitops_guard.rules import Rule
+from gitops_guard.rules import Also, Rule
 
 FAILED = Rule(
     "render/failed",
@@ -44,6 +44,15 @@ FAILED = Rule(
         patches:
           - path: replicas-patch.yaml
     """,
+    when="the build fails on the repository's own files",
+    also=(
+        Also(
+            Severity.WARNING,
+            "it could not be checked: it needs what is never fetched (a remote base, `helmCharts`, a "
+            "chart dependency missing from charts/), it timed out, or an Application's Helm "
+            "options cannot be applied offline",
+        ),
+    ),
 )
 
 

@@ -375,14 +375,17 @@ def _at_root(
 ) -> Finding:
     sf = checked.get(file)
     doc = _first_mapping(sf.documents) if sf is not None else None
-    if doc is not None:
-        found = at_document(FAILED, doc, message, outcome=outcome, fingerprint_key=fingerprint_key)
-    else:
-        path = sf.path if sf is not None else _show(file, cwd)
-        found = at_file(FAILED, path, message, line=1, outcome=outcome, fingerprint_key=fingerprint_key)
     # Not fetched (offline) is "could not check", a warning like schema/missing; a build
     # that fails on the repository's own files is an error.
-    return replace(found, severity=Severity.WARNING) if outcome is Outcome.NOT_CHECKED else found
+    severity = Severity.WARNING if outcome is Outcome.NOT_CHECKED else Severity.ERROR
+    if doc is not None:
+        return at_document(
+            FAILED, doc, message, outcome=outcome, fingerprint_key=fingerprint_key, severity=severity
+        )
+    path = sf.path if sf is not None else _show(file, cwd)
+    return at_file(
+        FAILED, path, message, line=1, outcome=outcome, fingerprint_key=fingerprint_key, severity=severity
+    )
 
 
 def _not_run(kind: str, group: list[_Job], cwd: Path, checked: dict[Path, SourceFile]) -> Finding:
