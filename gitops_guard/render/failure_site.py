@@ -41,7 +41,7 @@ _PATCH_LISTS = ("patches", "patchesJson6902", "patchesStrategicMerge")
 _RECURSED = re.compile(r"recursed accumulation of path '([^']+)'")
 # kustomize's resource id: Kind.version.group/name.namespace ("[noNs]" when none).
 _PATCH_ID = re.compile(r'patch "?([A-Za-z0-9]+)\.[^/"\s]*/([^"\s;]+)')
-_POINTER = re.compile(r"(?:missing path|path):? (/[^\s:'\"]+)")
+_POINTER = re.compile(r"""(?:missing path|path):? ["']?(/[^\s:'"]+)""")
 _QUOTED = re.compile(r"""'([^'\n]+)'|\(([^()\n]+)\)|\[([^\[\]\n]+)\]""")
 # Helm: "<chart>/templates/x.yaml:12:5" or "parse error at (<chart>/templates/x.yaml:3)".
 _HELM_AT = re.compile(r"([\w.@+-]+(?:/[\w.@+-]+)+\.(?:ya?ml|tpl|txt|json))(?::(\d+))?(?::(\d+))?")
@@ -73,7 +73,12 @@ def kustomize_site(detail: str, root: Kustomization, closure: list[Kustomization
     recursed = [Path(os.path.normpath(p)) for p in _RECURSED.findall(detail)]
     innermost = next((members[p] for p in reversed(recursed) if p in members), root)
     entries = [e for k in [innermost, *(k for k in closure if k is not innermost)] for e in _entries(k)]
-    found = _by_patch_id(detail, entries) or _by_pointer(detail, entries)
+    # The innermost kustomization's own error follows its "recursed accumulation" prefix.
+    last = None
+    for last in _RECURSED.finditer(detail):
+        pass
+    tail = detail[last.end() :] if last is not None else detail
+    found = _by_patch_id(tail, entries) or _by_pointer(tail, entries)
     if found is None:
         found = _by_path(detail, [e for e in entries if e.kustomization is innermost])
     if found is None and innermost is root:
@@ -103,7 +108,8 @@ def helm_site(detail: str, chart: Path) -> Site | None:
             at = int(line) if line else None
             if at is not None:
                 at = min(at, _last_line(file))  # "unexpected EOF" is reported past the last line
-            return Site(file, line=at, column=int(column) if column and at == int(line) else None)
+            # Go templates count columns from 0.
+            return Site(file, line=at, column=int(column) + 1 if column and at == int(line) else None)
     return None
 
 
