@@ -55,7 +55,9 @@ def test_patch_whose_target_is_not_in_the_build_is_reported_at_the_patch(render_
     patch = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  replicas: 2\n"
     files = {
         **BASE,
-        "prod/kustomization.yaml": "resources:\n  - ../base\npatches:\n  - path: scale.yaml\n  - path: other.yaml\n",
+        "prod/kustomization.yaml": (
+            "resources:\n  - ../base\npatches:\n  - path: scale.yaml\n  - path: other.yaml\n"
+        ),
         "prod/scale.yaml": patch.format(name="web"),
         "prod/other.yaml": patch.format(name="nothere"),
     }
@@ -93,7 +95,9 @@ def test_missing_component_is_reported_at_its_entry(render_check: Renderer) -> N
     files = {
         **BASE,
         "components/tier/kustomization.yaml": component,
-        "prod/kustomization.yaml": "resources:\n  - ../base\ncomponents:\n  - ../components/tier\n  - ../components/gone\n",
+        "prod/kustomization.yaml": (
+            "resources:\n  - ../base\ncomponents:\n  - ../components/tier\n  - ../components/gone\n"
+        ),
     }
     assert failed(render_check(files, select=["render"])) == [("prod/kustomization.yaml", 5, 5)]
     assert render_check({**files, "components/gone/kustomization.yaml": component}, select=["render"]) == []
@@ -101,7 +105,9 @@ def test_missing_component_is_reported_at_its_entry(render_check: Renderer) -> N
 
 def test_missing_generator_file_is_reported_at_its_entry(render_check: Renderer) -> None:
     files = {
-        "app/kustomization.yaml": "configMapGenerator:\n  - name: settings\n    files:\n      - app.conf\n      - extra.conf\n",
+        "app/kustomization.yaml": (
+            "configMapGenerator:\n  - name: settings\n    files:\n      - app.conf\n      - extra.conf\n"
+        ),
         "app/app.conf": "a=b\n",
     }
     assert failed(render_check(files, select=["render"])) == [("app/kustomization.yaml", 5, 9)]
