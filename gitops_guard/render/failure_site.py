@@ -74,10 +74,8 @@ def kustomize_site(detail: str, root: Kustomization, closure: list[Kustomization
     innermost = next((members[p] for p in reversed(recursed) if p in members), root)
     entries = [e for k in [innermost, *(k for k in closure if k is not innermost)] for e in _entries(k)]
     # The innermost kustomization's own error follows its "recursed accumulation" prefix.
-    last = None
-    for last in _RECURSED.finditer(detail):
-        pass
-    tail = detail[last.end() :] if last is not None else detail
+    ends = [m.end() for m in _RECURSED.finditer(detail)]
+    tail = detail[ends[-1] :] if ends else detail
     found = _by_patch_id(tail, entries) or _by_pointer(tail, entries)
     if found is None:
         found = _by_path(detail, [e for e in entries if e.kustomization is innermost])

