@@ -13,6 +13,7 @@ line per renderer: best and median wall time of N runs.
 from __future__ import annotations
 
 import argparse
+import functools
 import shutil
 import statistics
 import subprocess
@@ -25,11 +26,11 @@ from pathlib import Path
 from gitops_guard.render import helm, kustomize, tools
 
 
-def _timed(fn: Callable[[], bool], runs: int) -> tuple[float, float, bool]:
+def _timed(fn: Callable[[], kustomize.Built | helm.Rendered], runs: int) -> tuple[float, float, bool]:
     times, ok = [], True
     for _ in range(runs):
         started = time.perf_counter()
-        ok = fn() and ok
+        ok = fn().ok and ok
         times.append(time.perf_counter() - started)
     return min(times), statistics.median(times), ok
 
@@ -54,10 +55,10 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for renderer in kustomizers:
             version = subprocess.run([renderer.argv[0], "version"], capture_output=True, text=True).stdout
-            best, median, ok = _timed(
-                lambda r=renderer: kustomize.build(r, root, Path(tmp, "w"), root, 120, unrestricted=True).ok,
-                args.runs,  # type: ignore[misc]
+            build = functools.partial(
+                kustomize.build, renderer, root, Path(tmp, "w"), root, 120, unrestricted=True
             )
+            best, median, ok = _timed(build, args.runs)
             first = version.strip().splitlines()[0] if version.strip() else "?"
             print(f"kustomize  {renderer.label:60} {first:28} best {best:.3f}s median {median:.3f}s ok={ok}")
     helms: list[tools.Renderer] = []
@@ -70,10 +71,8 @@ def main(argv: list[str]) -> int:
         print(f"helm-python-sdk import {time.perf_counter() - started:.3f}s")
         helms.append(tools.Renderer("helm", (), "helm-python-sdk wheel"))
     for renderer in helms:
-        best, median, ok = _timed(
-            lambda r=renderer: helm.template(r, chart, (1, 33), 120, chart).ok,  # type: ignore[misc]
-            args.runs,
-        )
+        template = functools.partial(helm.template, renderer, chart, (1, 33), 120, chart)
+        best, median, ok = _timed(template, args.runs)
         print(f"helm       {renderer.label:60} best {best:.3f}s median {median:.3f}s ok={ok}")
     return 0
 
