@@ -215,7 +215,17 @@ def _helm_jobs(
                 f"not rendered: chart dependencies not in charts/ ({names}) are not fetched (rendering "
                 "is offline; vendor them with `helm dependency build`)"
             )
-            findings.append(_at_root(file, cwd, checked, message, Outcome.NOT_CHECKED))
+            deps = doc.data.get("dependencies") if doc is not None else None
+            names_at = [d.get("name") if isinstance(d, dict) else None for d in deps or []]
+            if doc is not None and missing[0] in names_at:  # at the first missing dependency
+                from gitops_guard.render.failure_site import Site
+
+                site = Site(file, doc, ("dependencies", names_at.index(missing[0])))
+                findings.append(
+                    _at_site(site, cwd, checked, message, Outcome.NOT_CHECKED, fingerprint_key="")
+                )
+            else:
+                findings.append(_at_root(file, cwd, checked, message, Outcome.NOT_CHECKED))
             continue
         jobs.append(_Job("helm", chart, file))
     return jobs

@@ -141,3 +141,14 @@ def test_broken_chart_template_is_reported_at_its_line_and_column(render_check: 
     assert "server" in findings[0].message
     fixed = BROKEN.replace(".Values.server.port", ".Values.port")
     assert render_check({**files, "chart/templates/cm.yaml": fixed}, select=["render"]) == []
+
+
+def test_dependency_not_vendored_is_reported_at_its_entry(render_check: Renderer) -> None:
+    deps = "dependencies:\n  - name: common\n    version: 1.0.0\n  - name: redis\n    version: 1.0.0\n"
+    vendored = {"chart/charts/common/Chart.yaml": "apiVersion: v2\nname: common\nversion: 1.0.0\n"}
+    files = {**CHART, **vendored, "chart/Chart.yaml": CHART["chart/Chart.yaml"] + deps}
+    findings = render_check(files, select=["render"])
+    assert failed(findings) == [("chart/Chart.yaml", 7, 5)]  # redis, not the vendored common
+    assert findings[0].outcome is Outcome.NOT_CHECKED
+    redis = {"chart/charts/redis/Chart.yaml": "apiVersion: v2\nname: redis\nversion: 1.0.0\n"}
+    assert render_check({**files, **redis}, select=["render"]) == []
