@@ -35,6 +35,13 @@ CHART = {
         "  port: {{ .Values.port }}\n"
     ),
 }
+BAD_CHART = {
+    "badchart/Chart.yaml": "apiVersion: v2\nname: bad\nversion: 0.1.0\n",
+    "badchart/templates/cm.yaml": (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n"
+        "  port: {{ .Values.server.port | quote }}\n"
+    ),
+}
 BROKEN = {
     ("yaml/syntax", "examples/broken/bad-syntax.yaml", 5),
     ("yaml/duplicate-key", "examples/broken/deployment.yaml", 16),
@@ -119,7 +126,7 @@ def _machine(tmp: Path, *names: str) -> Path:
 def _checker(venv: Path, tmp: Path, path_dir: Path) -> Check:
     work = tmp / "work"
     shutil.copytree(EXAMPLES, work / "examples")
-    for rel, text in CHART.items():
+    for rel, text in {**CHART, **BAD_CHART}.items():
         (work / rel).parent.mkdir(parents=True, exist_ok=True)
         (work / rel).write_text(text)
     empty_cache = tmp / "empty-cache"
@@ -160,6 +167,16 @@ def test_readme_install_renders_with_nothing_but_python(fresh_venv: FreshVenv, t
     # A local chart rendered by Helm's engine from the wheel: the finding is in the template.
     code, findings = check("chart")
     assert code == 1 and _located(findings) == {("schema/violation", "chart/templates/cm.yaml", None)}
+    code, findings = check("badchart")
+    [f] = findings
+    assert (code, f["rule"], f["path"], f["line"], f["column"]) == (
+        1,
+        "render/failed",
+        "badchart/templates/cm.yaml",
+        6,
+        19,
+    )
+    assert "(with Helm from the helm-python-sdk wheel)" in str(f["message"])
 
 
 def test_plain_install_with_only_the_machines_kubectl(fresh_venv: FreshVenv, tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from gitops_guard.render import tools
 from gitops_guard.render.helm import Rendered, source_path, split_documents
 from gitops_guard.source.limits import Limits
 from gitops_guard.source.yamldoc import decode, parse
@@ -58,7 +59,8 @@ def template(
     except helm_python.HelmError as exc:
         detail = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
         detail = detail.replace(str(chart) + os.sep, "")
-        return Rendered(error=detail or type(exc).__name__, detail=detail)
+        # Cut as the binary's stderr is: a message can quote values (and so secrets).
+        return Rendered(error=tools.error_line("Error: " + detail) or type(exc).__name__, detail=detail)
     manifests: dict[str, str] = json.loads(raw)
     rendered = Rendered()
     for name in sorted(manifests):
@@ -68,7 +70,7 @@ def template(
             parsed = parse(chunk, name, Limits())
             if parsed.problems:
                 message = f"YAML parse error on {name}: {parsed.problems[0].message}"
-                return Rendered(error=message, detail=message)
+                return Rendered(error=tools.error_line("Error: " + message), detail=message)
             rendered.objects.extend(
                 (doc.data, source_path(name, chart)) for doc in parsed.documents if _is_object(doc.data)
             )
