@@ -155,7 +155,7 @@ def _manifest_target(path: Path, raw: str, scratch: Path, cache_bin: Path | None
     if directory is not None and kustomization_in(directory) is not None:
         binary = tools.find_kustomize(cache_bin)
         if binary is None:
-            target.errors.append("kustomize not found (run scripts/install-tools): not rendered")
+            target.errors.append(f"kustomize not found: not rendered ({tools.install_hint('kustomize')})")
             return target
         built = kustomize.build(binary, directory, scratch / "build", directory, tools.DEFAULT_TIMEOUT)
         if not built.ok:

@@ -21,11 +21,13 @@ FAILED = Rule(
     "A kustomization or local Helm chart that does not render (the objects under it are checked as written).",
     """
     `check` builds every kustomize root (a kustomization no other one includes)
-    with the real kustomize binary and renders every local Helm chart with
+    with the real kustomize and renders every local Helm chart with
     `helm template` and its default values; the rendered objects are what the
     other checks validate. A build error, a missing file, a template error or a
-    timeout is reported here, at the kustomization.yaml or Chart.yaml, with the
-    tool's own error line; the files under it are then checked as they are.
+    timeout is reported here with the tool's own error line, at the entry that
+    failed (the `resources`, `components`, `patches` or generator `files` entry,
+    or the template's line and column), else at the kustomization.yaml or
+    Chart.yaml; the files under it are then checked as they are.
     Remote bases, `helmCharts` and chart dependencies that are not vendored are
     never fetched: they are reported as not checked. Turn rendering off with
     `--no-render` or `render: false`.

@@ -39,6 +39,9 @@ class Built:
     objects: list[tuple[dict[str, Any], Origin]] = field(default_factory=list)
     error: str = ""
     timed_out: bool = False
+    # The tool's whole error, with absolute paths: only to find the entry that failed (it can
+    # hold file content, so it is never shown).
+    detail: str = ""
 
     @property
     def ok(self) -> bool:
@@ -46,7 +49,13 @@ class Built:
 
 
 def build(
-    binary: list[str], root: Path, workdir: Path, cwd: Path, timeout: float, *, unrestricted: bool = False
+    binary: tools.Renderer,
+    root: Path,
+    workdir: Path,
+    cwd: Path,
+    timeout: float,
+    *,
+    unrestricted: bool = False,
 ) -> Built:
     """Build ``root`` (a kustomization directory) using a wrapper written under ``workdir``."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -54,13 +63,14 @@ def build(
     (workdir / "kustomization.yaml").write_text(
         f"resources:\n  - {_quote(rel)}\nbuildMetadata: [originAnnotations]\n", encoding="utf-8"
     )
-    cmd = [*binary, "build", str(workdir)]
+    # ``kustomize build DIR`` or ``kubectl kustomize DIR``: the flags are the same for both.
+    cmd = [*binary.argv, str(workdir)]
     if unrestricted:
         cmd += ["--load-restrictor", "LoadRestrictionsNone"]
     result = tools.run(cmd, cwd=workdir, timeout=timeout)
     if not result.ok:
         error = _readable(result.error.replace(rel, _display(root, cwd)), workdir, cwd)
-        return Built(error=tools.error_line(error), timed_out=result.timed_out)
+        return Built(error=tools.error_line(error), timed_out=result.timed_out, detail=result.error)
     parsed = parse(result.stdout, "<kustomize build>", Limits())
     if parsed.problems:
         return Built(error=f"unreadable kustomize output: {parsed.problems[0].message}")
