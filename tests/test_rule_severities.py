@@ -101,6 +101,19 @@ def _render(severity: Severity) -> Case:
     return files, {"select": ["render/failed"]}
 
 
+def _not_run(severity: Severity) -> Case:
+    """Run with an empty PATH and tool cache (see NO_TOOLS)."""
+    if severity is ERROR:  # the engine asked for is missing
+        good = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
+        return {"cm.yaml": good}, {"schema_engine": "kubeconform"}
+    # no renderer at all: the kustomization is checked as written
+    files = {"app/kustomization.yaml": "resources:\n  - cm.yaml\n", "app/cm.yaml": "kind: x\n"}
+    return files, {}
+
+
+# Rules whose cases need a machine without any external tool.
+NO_TOOLS = {"check/not-run"}
+
 _ACTIONS = {ERROR: "Deny", WARNING: "Warn", INFO: "Audit"}
 
 
@@ -125,6 +138,7 @@ def _policy(name: str) -> Callable[[Severity], Case]:
 CASES: dict[str, Callable[[Severity], Case]] = {
     "schema/deprecated-api": _deprecated,
     "render/failed": _render,
+    "check/not-run": _not_run,
     **{r.id: _policy(r.id.split("/", 1)[1]) for r in RULES.values() if r.id.startswith("policy/") and r.also},
     "policy/<name>": _policy("no-configmaps"),
 }
@@ -141,10 +155,14 @@ def test_every_rule_with_several_severities_has_cases() -> None:
     [(rule_id, sev) for rule_id in sorted(CASES) for sev in RULES[rule_id].severities],
 )
 def test_each_documented_severity_is_reported(
-    tmp_path: Path, tool: ToolFinder, rule_id: str, severity: Severity
+    tmp_path: Path, tool: ToolFinder, monkeypatch: pytest.MonkeyPatch, rule_id: str, severity: Severity
 ) -> None:
     if rule_id == "render/failed":
         tool("kustomize")
+    if rule_id in NO_TOOLS:
+        (tmp_path / "empty").mkdir()
+        monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+        monkeypatch.setenv("GITOPS_GUARD_CACHE", str(tmp_path / "empty"))
     files, options = CASES[rule_id](severity)
     found: list[Finding] = check_files(tmp_path, files, **options)
     rule = RULES[rule_id]

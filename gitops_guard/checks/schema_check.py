@@ -97,6 +97,14 @@ NOT_RUN = Rule(
         scripts/install-tools                             # or kubeconform on PATH
         gitops-guard check --schema-engine kubeconform
     """,
+    when="a check the run asked for could not run at all (kubeconform missing, a cluster unreachable)",
+    also=(
+        Also(
+            Severity.WARNING,
+            "no kustomize or Helm renderer found: the files are checked as written, and the run's "
+            "exit code comes from the other findings",
+        ),
+    ),
 )
 
 _CRD_API = "apiextensions.k8s.io/v1"

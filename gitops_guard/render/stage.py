@@ -419,17 +419,18 @@ def _at_site(
     """At the entry (or template line) that failed: a failure_site.Site."""
     sf = checked.get(site.file)
     doc = _first_mapping(sf.documents) if sf is not None else site.document
+    # As at a root: not fetched (offline) is a warning, a failing build an error.
+    severity = Severity.WARNING if outcome is Outcome.NOT_CHECKED else Severity.ERROR
     if doc is not None and site.document is not None:
-        found = at_document(
-            FAILED, doc, message, path=site.path, outcome=outcome, fingerprint_key=fingerprint_key
-        )
-    else:
-        path = sf.path if sf is not None else _show(site.file, cwd)
-        found = at_file(
-            FAILED, path, message, line=site.line, column=site.column, outcome=outcome,
-            fingerprint_key=fingerprint_key,
+        return at_document(
+            FAILED, doc, message, path=site.path, outcome=outcome, fingerprint_key=fingerprint_key,
+            severity=severity,
         )  # fmt: skip
-    return replace(found, severity=Severity.WARNING) if outcome is Outcome.NOT_CHECKED else found
+    path = sf.path if sf is not None else _show(site.file, cwd)
+    return at_file(
+        FAILED, path, message, line=site.line, column=site.column, outcome=outcome,
+        fingerprint_key=fingerprint_key, severity=severity,
+    )  # fmt: skip
 
 
 def _at_root(
@@ -477,8 +478,10 @@ def _not_run(
     first = missing[0][1][0].file
     sf = checked.get(first)
     path = sf.path if sf is not None else _show(first, cwd)
-    found = at_file(NOT_RUN, path, message, outcome=Outcome.NOT_CHECKED, fingerprint_key="render:" + names)
-    return replace(found, severity=Severity.WARNING)
+    return at_file(
+        NOT_RUN, path, message, outcome=Outcome.NOT_CHECKED, fingerprint_key="render:" + names,
+        severity=Severity.WARNING,
+    )  # fmt: skip
 
 
 def _show(path: Path, cwd: Path) -> str:
