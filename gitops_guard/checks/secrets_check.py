@@ -231,10 +231,12 @@ def _detect_document(
         else:
             offset = (c.offset or 0) + max(c.value.find(d.secret), 0)
             line, column = doc.locate_in_value(c.path, offset, sf.text)
-        message = _message(c, d.label, sops=sops is not None)
-        if (line, column, message) in seen:
+        # One finding per place and kind: a block's line found both as a line and in the
+        # whole value, or a decoded Secret value whose lines have no place of their own.
+        if (line, column, d.label) in seen:
             continue
-        seen.add((line, column, message))
+        seen.add((line, column, d.label))
+        message = _message(c, d.label, sops=sops is not None)
         yield Finding(
             DETECTED.id,
             DETECTED.severity,

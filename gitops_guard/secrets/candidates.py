@@ -98,8 +98,9 @@ def from_document(data: Any, *, sops: bool = False) -> Iterator[Candidate]:
     while stack:
         node, path, key, sensitive = stack.pop()
         if isinstance(node, str):
-            yield Candidate(path, key, node, sensitive=sensitive)
+            # Inner lines first: the same secret found both ways is reported by its own key.
             yield from _embedded_lines(node, path)
+            yield Candidate(path, key, node, sensitive=sensitive)
         elif isinstance(node, int) and not isinstance(node, bool):
             if key and credential_key(key) is not None:  # `password: 123456` is a number in YAML
                 yield Candidate(path, key, str(node), sensitive=sensitive)
@@ -156,15 +157,15 @@ def _secret(node: dict[str, Any], path: PathT) -> Iterator[Candidate]:
             if text is None:  # not base64 (Kubernetes refuses it) or binary: scan as written
                 yield Candidate(where, str(k), v, sensitive=True)
             else:
-                yield Candidate(where, str(k), text, decoded=True, sensitive=True, raw=v)
                 yield from _embedded_lines(text, where, decoded=True)
+                yield Candidate(where, str(k), text, decoded=True, sensitive=True, raw=v)
     string_data = node.get("stringData")
     if isinstance(string_data, dict):
         for k, v in string_data.items():
             if isinstance(v, str):
                 where = (*path, "stringData", k)
-                yield Candidate(where, str(k), v, sensitive=True)
                 yield from _embedded_lines(v, where)
+                yield Candidate(where, str(k), v, sensitive=True)
 
 
 def decode_data(value: str) -> str | None:

@@ -28,7 +28,13 @@ from typing import Any
 from gitops_guard.secrets.candidates import Candidate, Context
 from gitops_guard.secrets.prefilter import credential_key, has_token_hint, high_entropy, key_words
 from gitops_guard.secrets.refs import literal
-from gitops_guard.secrets.shapes import is_placeholder, is_public_material, is_weak_password
+from gitops_guard.secrets.shapes import (
+    is_placeholder,
+    is_prose,
+    is_public_material,
+    is_weak_password,
+    pem_has_body,
+)
 
 # (module under detect_secrets.plugins, class, what our messages call it)
 PLUGINS: tuple[tuple[str, str, str], ...] = (
@@ -127,7 +133,7 @@ def _detect_uncached(key: str, value: str, sensitive: bool, context: Context) ->
     if _worth_format_check(key, text):
         # The first (most specific) format only: never two labels for one value.
         first = next(_formats(key, text), None)
-        if first is not None:
+        if first is not None and (first.label != "private key" or pem_has_body(text)):
             return first
     cred = credential_key(key) if key else None
     if cred is not None:
@@ -162,7 +168,9 @@ def _keyword(key: str, text: str, cred: str, context: Context) -> Detection | No
             return Detection(label, text) if high_entropy(text) else None
     if cred in ("password", "passphrase", "credential") and is_weak_password(text):
         return Detection(f"{label} (well-known weak value)", text)
-    if not _keyword_value(text, cred):
+    if not _keyword_value(text, cred) or is_prose(text):
+        return None
+    if "PRIVATE KEY" in text and not pem_has_body(text):  # the format shown, not a key
         return None
     if context is Context.DOCS and not high_entropy(text):
         # Prose shows `password: hunter2` as an example; a random-looking value is a real one.

@@ -184,3 +184,28 @@ def _after_header(raw: bytes, at: int) -> int | None:
         return at + 2
     n = length & 0x7F
     return at + 2 + n if 0 < n <= 4 else None
+
+
+def is_prose(value: str) -> bool:
+    """A sentence, as CRD descriptions and comments hold after `password:`: four words or more
+    with punctuation between them.  A passphrase has no commas or full stops."""
+    text = value.strip()
+    return len(text.split()) >= 4 and re.search(r"[a-z][.,;:!?](?:\s|$)", text) is not None
+
+
+def pem_has_body(text: str) -> bool:
+    """Whether a ``-----BEGIN ... PRIVATE KEY-----`` header is followed by key material, rather
+    than by ``<private-key>``, ``...`` or nothing (documentation showing the format)."""
+    at = 0
+    while True:
+        begin = text.find("PRIVATE KEY", at)
+        if begin < 0:
+            return False
+        start = text.find("-----", begin)
+        start = begin + len("PRIVATE KEY") if start < 0 else start + 5
+        end = text.find("-----END", start)
+        body = text[start : end if end >= 0 else start + 400]
+        material = sum(len(t) for t in re.findall(r"[A-Za-z0-9+/=]{16,}", body.replace("\\n", "\n")))
+        if material >= 32:
+            return True
+        at = start

@@ -185,3 +185,17 @@ def test_weak_password_is_still_a_password(scan: Checker, value: str) -> None:
     ]
     # The neighbour: the key names where the password is kept, not the password.
     assert messages(scan, values("passwordKey", value)) == []
+
+
+def test_description_that_explains_the_keys_is_prose(scan: Checker) -> None:
+    crd = (
+        "description: |-\n  Keys of the Secret:\n"
+        "  - aws_secret_access_key: Secret Access Key, which is used to sign requests.\n"
+        '  - private-key: "-----BEGIN PRIVATE KEY-----\\n<private-key>\\n-----END PRIVATE KEY-----\\n"\n'
+    )
+    assert messages(scan, {"crd.yaml": crd}) == []
+    real = "description: |-\n  Keys of the Secret:\n  - aws_secret_access_key: Sign3d-7Hq2x9\n"
+    assert messages(scan, {"crd.yaml": real}) == ["description (aws_secret_access_key): secret field"]
+    assert messages(
+        scan, {"crd.yaml": "key: |\n" + "".join("  " + x + "\n" for x in PRIVATE_KEY.splitlines())}
+    ) == ["key: private key"]
