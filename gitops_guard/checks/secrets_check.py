@@ -41,8 +41,9 @@ PLAINTEXT = Rule(
     SOPS, or commit a SealedSecret or an ExternalSecret instead. kustomize
     `secretGenerator` literals are reported the same way.
 
-    Not flagged: files SOPS encrypted (a top-level `sops:` block), `ENC[...]`
-    values, empty values, and values that are only references filled in at
+    Not flagged: values SOPS encrypted (`ENC[...]`; what a SOPS file's
+    `encrypted_regex` leaves in plaintext is flagged), empty values,
+    placeholders (`changeme`), certificates, and values that are only references filled in at
     deploy time (`${VAR}` for Flux postBuild substitution, `<path:...>` for the
     Argo CD Vault Plugin, `{{ }}` templates, secret-manager URIs such as
     `op://`, `vault:`, `ref+`). A Secret whose values are all empty or
@@ -72,21 +73,34 @@ DETECTED = Rule(
     Severity.ERROR,
     "A credential found by detectors in any file: keys, tokens, passwords, private keys.",
     """
-    Token formats (private keys, AWS, GitHub, GitLab, Slack, Stripe, JWT, npm,
-    PyPI and more) are detect-secrets' detectors; a key named like a credential
-    (`password`, `apiKey`, `clientSecret`, `DB_PASSWORD` in `env`) holding a
-    literal is reported too, and in Secret `data`/`stringData` and container
-    `env` values a random-looking string alone is enough. Secret `data` is
-    base64-decoded before scanning. The message names the detector and the key
-    path, never the value.
+    Every text file is scanned: YAML and JSON by key, `.env`, INI, Terraform,
+    scripts, code and Markdown line by line. Token formats (private keys, AWS
+    key IDs (test keys included), GitHub, GitLab, Slack, Stripe, JWT, npm, PyPI
+    and more) are detect-secrets' detectors; a key named like a credential
+    (`password`, `apiKey`, `clientSecret`, `aws_secret_key`, `DB_PASSWORD` in
+    `env`) holding a literal is reported too, a well-known weak value such as
+    `password` or `123456` included. A random-looking string alone is enough in
+    Secret `data`/`stringData`, container `env` values, values nested under a
+    credential key (`password: {secure: ...}`), and assignments in text files
+    (`SESSION=...` in `.env`); in documentation (`*.md`, `*.rst`) a keyword
+    value must look random too. A value of a Secret committed again elsewhere is
+    reported there as well. Secret `data` is base64-decoded before scanning.
+    The finding points at the line and column of the value, inside block
+    scalars too; the message says why it is a secret (`password field`, `AWS
+    access key`, `private key`), never the value.
 
-    Never reported: SOPS-encrypted files, `SealedSecret` ciphertext, External
-    Secrets objects, templated values (`{{ }}`, `${VAR}`), secret-manager URIs
-    (`op://`, `vault:`, `ref+`, `akv://`, `gcpsm://`, `sm://`, ...) and names of
-    Secrets (`secretName: db-creds`, `existingSecret: ...`). A line can be
-    allowed with detect-secrets' `# pragma: allowlist secret` (or
-    `# pragma: allowlist nextline secret` on the line before), or with
-    `# gitops-guard: disable-line secrets`.
+    Never reported: ciphertext (SOPS `ENC[...]` values; in a SOPS file only
+    the keys its `encrypted_regex`/`unencrypted_regex`/suffix rules leave in
+    plaintext are scanned), `SealedSecret` ciphertext, External Secrets
+    objects, references (`{{ }}`, `${VAR}`, `$(VAR)`, `$(cat file)`, `{VAR}`,
+    `%(VAR)s`, YAML tags such as `!env_var NAME` and `!secret name`,
+    secret-manager URIs such as `op://`, `vault:`, `ref+`, `akv://`), names of
+    Secrets (`secretName: db-creds`, `existingSecret: ...`), placeholders
+    (`changeme`, `<password>`, `xxx`, `__REPLACE_ME__`, `YOUR-API-TOKEN`,
+    `not set`), public keys and certificates, digests and enum-like values
+    (`SHARED_STORE_PRIMARY`). A line can be allowed with detect-secrets'
+    `# pragma: allowlist secret` (or `# pragma: allowlist nextline secret` on
+    the line before), or with `# gitops-guard: disable-line secrets`.
 
     FAIL:
         env:
