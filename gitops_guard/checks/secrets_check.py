@@ -145,7 +145,7 @@ def _scan_file(
         if doc.data is None:
             continue
         # In a SOPS document only what its rules left unencrypted is committed as written.
-        sops = SopsRules.of(doc.data) if is_sops_document(doc.data) else None
+        sops = SopsRules.of(doc.data, sf.abspath) if is_sops_document(doc.data) else None
         if want_plain:
             yield from _plaintext(doc, sops)
         if want_detect:

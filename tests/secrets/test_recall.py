@@ -151,3 +151,16 @@ def test_value_of_a_secret_repeated_outside_it(scan: Checker) -> None:
     assert ("cm.yaml", 6, "data.app.ini (upstream_auth): same value as in Secret upstream") in got
     got = found(scan, {"s.yaml": secret, "cm.yaml": configmap(HIGH_ENTROPY[::-1])})
     assert [p for p, _, _ in got] == ["s.yaml"]
+
+
+def test_sops_creation_rule_when_the_metadata_records_none(scan: Checker) -> None:
+    sops = "sops:\n  mac: ENC[AES256_GCM,data:eA==,type:str]\n  version: 3.0.0\n"
+    leaky = {"apps/values.enc.yaml": "server:\n  passwordSSH: k3y-7Hq2x9\n" + sops}
+
+    def config(path_regex: str) -> str:
+        return f"creation_rules:\n  - path_regex: {path_regex}\n    encrypted_regex: ^(data|stringData)$\n"
+
+    assert found(scan, {**leaky, ".sops.yaml": config("apps/.*\\.enc\\.yaml$")}) == [
+        ("apps/values.enc.yaml", 2, "server.passwordSSH: password field (left unencrypted by SOPS)")
+    ]
+    assert found(scan, {**leaky, ".sops.yaml": config("other/.*\\.yaml$")}) == []
