@@ -155,7 +155,7 @@ _SECRET_KEY_OWNERS = frozenset(
 _DIGEST_WORDS = frozenset(
     {"sha", "sha1", "sha256", "sha512", "md5", "hash", "digest", "checksum", "integrity", "sum", "commit",
      "rev", "revision", "ref", "etag", "uid", "uuid", "id", "version", "image", "tag", "fingerprint",
-     "h1", "zh", "nonce"}
+     "h1", "zh", "nonce", "fp", "thumbprint", "pgp", "gpg", "recipient", "recipients"}
 )  # fmt: skip
 
 

@@ -89,6 +89,8 @@ _SSH_PUBLIC = (
     r"(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-nistp\d+|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)"
     r"\s+AAAA[A-Za-z0-9+/]+={0,3}(?:\s.*)?"
 )
+# An age recipient (the public half; the identity is AGE-SECRET-KEY-1...).
+_AGE_RECIPIENT = r"age1[02-9ac-hj-np-z]{58}"
 # DER OIDs of public key algorithms (rsaEncryption, id-ecPublicKey, Ed25519, Ed448, X25519, DSA).
 _KEY_OIDS = (
     bytes.fromhex("2a864886f70d010101"),
@@ -149,7 +151,7 @@ def is_public_material(value: str) -> bool:
         return False
     if "-----BEGIN " in text:
         return any(marker in text for marker in _PUBLIC_PEM)
-    if re.fullmatch(_SSH_PUBLIC, text):
+    if re.fullmatch(_SSH_PUBLIC, text) or re.fullmatch(_AGE_RECIPIENT, text):
         return True
     return text.startswith("MI") and _der_public(text)
 

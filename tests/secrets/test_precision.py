@@ -199,3 +199,13 @@ def test_description_that_explains_the_keys_is_prose(scan: Checker) -> None:
     assert messages(
         scan, {"crd.yaml": "key: |\n" + "".join("  " + x + "\n" for x in PRIVATE_KEY.splitlines())}
     ) == ["key: private key"]
+
+
+def test_age_recipient_and_pgp_fingerprint_are_public(scan: Checker) -> None:
+    bech32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+    recipient = "age1" + "".join(_RNG.choice(bech32) for _ in range(58))
+    fingerprint = "".join(_RNG.choice("0123456789ABCDEF") for _ in range(40))
+    script = f"export SOPS_AGE_RECIPIENTS={recipient}\nAGE_PUBLIC_KEY={recipient}\nPGP_KEY={fingerprint}\n"
+    assert messages(scan, {"scripts/encrypt.sh": script}) == []
+    identity = "AGE-SECRET-KEY-1" + "".join(_RNG.choice(bech32) for _ in range(58)).upper()
+    assert messages(scan, {"scripts/encrypt.sh": f"AGE_KEY={identity}\n"}) == ["AGE_KEY: high-entropy string"]
