@@ -259,7 +259,7 @@ def _detect_document(
             column,
             message,
             _owner(doc.data, c.path),
-            fingerprint_key=f"{display_path(c.path)}\0{c.key}\0{d.label}\0{digest(c.committed)}",
+            fingerprint_key=f"{display_path(c.path)}\0{c.key}\0{d.identity}\0{digest(c.committed)}",
         )
 
 
@@ -278,7 +278,7 @@ def _detect_text(sf: SourceFile, known: SecretValues) -> Iterator[Finding]:
             _message(c, d.label),
             line=c.line,
             column=column,
-            fingerprint_key=f"{c.key}\0{d.label}\0{digest(c.committed)}",
+            fingerprint_key=f"{c.key}\0{d.identity}\0{digest(c.committed)}",
         )
 
 

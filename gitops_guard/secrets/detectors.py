@@ -109,8 +109,13 @@ _NOT_A_VALUE = frozenset(
 
 @dataclass(frozen=True)
 class Detection:
-    label: str  # what was found, for the message: "private key", "password", ...
+    label: str  # why it is a secret, for the message: "private key", "password field", ...
     secret: str  # what the detector matched (may be only part of the value); never shown
+    kind: str = ""  # what baselines' fingerprints have always named it, when not the label
+
+    @property
+    def identity(self) -> str:
+        return self.kind or self.label
 
 
 def detect(candidate: Candidate) -> list[Detection]:
@@ -161,13 +166,14 @@ _DIGEST_WORDS = frozenset(
 
 def _keyword(key: str, text: str, cred: str, context: Context) -> Detection | None:
     label = f"{cred} field"
+    # Fingerprints name the credential as they did before messages said "field".
     if cred == "secret key":
         owned = bool(_SECRET_KEY_OWNERS.intersection(key_words(key)))
         if context is Context.YAML and not owned:
             # Names a key in a Secret (External Secrets, cert-manager) unless it is random.
-            return Detection(label, text) if high_entropy(text) else None
+            return Detection(label, text, cred) if high_entropy(text) else None
     if cred in ("password", "passphrase", "credential") and is_weak_password(text):
-        return Detection(f"{label} (well-known weak value)", text)
+        return Detection(f"{label} (well-known weak value)", text, cred)
     if not _keyword_value(text, cred) or is_prose(text):
         return None
     if "PRIVATE KEY" in text and not pem_has_body(text):  # the format shown, not a key
@@ -175,7 +181,7 @@ def _keyword(key: str, text: str, cred: str, context: Context) -> Detection | No
     if context is Context.DOCS and not high_entropy(text):
         # Prose shows `password: hunter2` as an example; a random-looking value is a real one.
         return None
-    return Detection(label, text)
+    return Detection(label, text, cred)
 
 
 def _assigned_secret(key: str, text: str) -> bool:

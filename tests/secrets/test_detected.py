@@ -260,3 +260,14 @@ def test_fingerprint_hashes_the_secret_not_the_line(scan: Checker) -> None:
     base = fingerprint(f"password: {PASSWORD}\n")
     assert fingerprint(f"# moved down\n\npassword: {PASSWORD}\n") == base
     assert fingerprint("password: a-different-one\n") != base
+
+
+def test_fingerprint_is_what_baselines_recorded_before_messages_said_field(scan: Checker) -> None:
+    # Recorded from the release whose messages said `password`: a baseline written then still
+    # matches, so adopting this version reports no old secret as new.
+    files = {"values.yaml": f"db:\n  password: {PASSWORD}\n", ".env": f"DB_PASSWORD={PASSWORD}\n"}
+    got = {f.path: f.fingerprint for f in scan(files) if f.rule == RULE}
+    assert got == {
+        ".env": "sha256:3b9d46f61fec822bb8071df3603714527b1994e1ca3f5a429292957b5db7707c",
+        "values.yaml": "sha256:0cb01db3b18b392b11a79d617ebced0b387020d5a30451b903dbc89c57db1cb9",
+    }
