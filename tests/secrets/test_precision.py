@@ -121,7 +121,7 @@ def test_yaml_tag_in_a_file_that_is_not_parsed(scan: Checker) -> None:
 
 
 def test_documentation_decides_by_the_value(scan: Checker) -> None:
-    doc = "# Setup\n\nSet `token=YOUR-TOKEN`, e.g. `password: hunter2`.\n\n```sh\nexport KEY=abc\n```\n"
+    doc = "# Setup\n\n```sh\ntoken=YOUR-TOKEN\npassword: hunter2\nexport API_KEY=abc\n```\n"
     assert messages(scan, {"README.md": doc}) == []
     real = f'# Setup\n\n```sh\nkey="{random_b64(32)}"\n```\n'
     assert messages(scan, {"docs/setup.md": real}) == ["key: high-entropy string"]
