@@ -8,7 +8,7 @@ fingerprint that hashes the secret (so a baseline survives edits around it).
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_guard.checks.base import CheckContext, at_document, at_file
 from gitops_guard.findings import Finding, ObjectRef, Severity
@@ -28,9 +28,11 @@ from gitops_guard.secrets.detectors import Detection, detect
 from gitops_guard.secrets.mask import digest
 from gitops_guard.secrets.plaintext import generator_literals, plaintext_values
 from gitops_guard.secrets.refs import is_sops_document
-from gitops_guard.secrets.sops import SopsRules
 from gitops_guard.source.load import SourceFile
 from gitops_guard.source.yamldoc import Document
+
+if TYPE_CHECKING:
+    from gitops_guard.secrets.sops import SopsRules
 
 PLAINTEXT = Rule(
     "secrets/plaintext-secret",
@@ -145,7 +147,11 @@ def _scan_file(
         if doc.data is None:
             continue
         # In a SOPS document only what its rules left unencrypted is committed as written.
-        sops = SopsRules.of(doc.data, sf.abspath) if is_sops_document(doc.data) else None
+        sops = None
+        if is_sops_document(doc.data):
+            from gitops_guard.secrets.sops import SopsRules  # only a SOPS file needs its rules
+
+            sops = SopsRules.of(doc.data, sf.abspath)
         if want_plain:
             yield from _plaintext(doc, sops)
         if want_detect:
