@@ -241,6 +241,7 @@ def _substitute(obj: Any, values: Mapping[str, Any]) -> Any:
     if isinstance(obj, list):
         return [_substitute(v, values) for v in obj]
     if isinstance(obj, str) and "${" in obj:
+
         def value(m: re.Match[str]) -> str:
             default = m.group(2) if m.group(2) is not None else m.group(0)
             return str(values.get(m.group(1), default))
