@@ -257,14 +257,13 @@ def _detect_document(
             continue
         seen.add((line, column, d.label))
         message = _message(c, d.label, sops=sops is not None)
-        yield Finding(
-            DETECTED.id,
-            DETECTED.severity,
+        yield at_file(
+            DETECTED,
             doc.path,
-            line,
-            column,
             message,
-            _owner(doc.data, c.path),
+            line=line,
+            column=column,
+            obj=_owner(doc.data, c.path),
             fingerprint_key=f"{display_path(c.path)}\0{c.key}\0{d.identity}\0{digest(c.committed)}",
         )
 
