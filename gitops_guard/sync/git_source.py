@@ -13,7 +13,8 @@ checked out and no worktree is registered.
 
 Which commit: Flux's ``spec.ref`` fields in Flux's order of precedence (``commit``, ``name``,
 ``semver``, ``tag``, ``branch``; none is branch ``master``); Argo CD's ``targetRevision`` is
-``HEAD`` (or empty) for the remote's default branch, else a branch, a tag or a commit id.
+``HEAD`` (or empty) for the remote's default branch, else a branch, a tag, a commit id, or a
+semver constraint over the tags (``1.2.*``), as Argo CD reads it.
 """
 
 from __future__ import annotations
@@ -358,18 +359,8 @@ def _resolve_in(git: Any, repo: Path, source: Source) -> Revision:
             raise RefNotFound(f"{where}: no ref {name!r}")
         return revision(found, f"ref {name}")
     if ref.semver:
-        from gitops_guard.sync.semver_range import Constraint
-
-        constraint = Constraint(ref.semver)
-        tags = git(
-            repo, "for-each-ref", "--format=%(refname:lstrip=2)", "refs/tags", what=where
-        ).stdout.split()
-        best = constraint.best(tags)
-        if best is None:
-            raise RefNotFound(f"{where}: no tag matches semver {ref.semver!r} ({len(tags)} tags)")
-        found = commit_of(f"refs/tags/{best}")
-        assert found is not None
-        return revision(found, f"tag {best}")
+        tag = _best_tag(git, repo, where, ref.semver)
+        return revision(_required(commit_of(f"refs/tags/{tag}")), f"tag {tag}")
     if ref.head:
         found = commit_of("refs/gitops-guard/HEAD") or commit_of("HEAD")
         if found is None:
@@ -383,6 +374,11 @@ def _resolve_in(git: Any, repo: Path, source: Source) -> Revision:
                 return revision(found, f"{label} {name}")
         if _HEX.fullmatch(name) and (found := commit_of(name)) is not None:
             return revision(found, f"commit {found[:12]}")
+        # Argo CD also reads a targetRevision such as `1.2.*`, `>=1.0 <2` or `1.2.3` (tag
+        # v1.2.3) as a semver constraint over the tags.
+        with contextlib.suppress(ConfigError):
+            tag = _best_tag(git, repo, where, name)
+            return revision(_required(commit_of(f"refs/tags/{tag}")), f"tag {tag}")
         raise RefNotFound(f"{where}: no branch, tag or commit {name!r}")
     if ref.tag:
         found = commit_of(f"refs/tags/{ref.tag}")
@@ -394,6 +390,23 @@ def _resolve_in(git: Any, repo: Path, source: Source) -> Revision:
     if found is None:
         raise RefNotFound(f"{where}: no branch {ref.branch!r}")
     return revision(found, f"branch {ref.branch}")
+
+
+def _best_tag(git: Any, repo: Path, where: str, constraint_text: str) -> str:
+    from gitops_guard.sync.semver_range import Constraint
+
+    constraint = Constraint(constraint_text)
+    tags = git(repo, "for-each-ref", "--format=%(refname:lstrip=2)", "refs/tags", what=where).stdout.split()
+    best = constraint.best(tags)
+    if best is None:
+        raise RefNotFound(f"{where}: no tag matches semver {constraint_text!r} ({len(tags)} tags)")
+    return str(best)
+
+
+def _required(commit: str | None) -> str:
+    if commit is None:
+        raise SourceError("a tag listed a moment ago is gone (the mirror changed under us)")
+    return commit
 
 
 def _has_commit(git: Any, repo: Path, commit: str) -> bool:

@@ -149,6 +149,9 @@ def test_semver_follows_new_tags(upstream: Path, cache: GitCache) -> None:
         ("HEAD", "trunk", "HEAD"),
         ("stable", "stable", "branch stable"),
         ("v1.4.0", "v1.4.0", "tag v1.4.0"),
+        ("v1.*", "v1.4.0", "tag v1.4.0"),  # a semver constraint over the tags
+        (">=1.0.0 <1.4.0", "v1.0.0", "tag v1.0.0"),
+        ("1.4.0", "v1.4.0", "tag v1.4.0"),  # no ref `1.4.0`: the constraint finds v1.4.0
     ],
 )
 def test_argo_target_revisions(
