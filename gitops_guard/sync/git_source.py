@@ -28,7 +28,7 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Protocol
 
 from gitops_guard.errors import ConfigError, ToolError
 
@@ -36,6 +36,14 @@ DEFAULT_FETCH_TIMEOUT = 300.0
 DEFAULT_LOCK_TIMEOUT = 600.0
 _HEX = re.compile(r"[0-9a-fA-F]{7,64}")
 _USERINFO = re.compile(r"(?<=://)[^/@\s]*@")
+
+
+class Git(Protocol):
+    """How resolving runs git: ``git(repo, *args, what=..., check=...)``."""
+
+    def __call__(
+        self, repo: Path, *args: str, what: str, check: bool = True
+    ) -> subprocess.CompletedProcess[str]: ...
 
 
 class SourceError(ToolError):
@@ -319,7 +327,7 @@ class GitCache:
 # -- resolving -----------------------------------------------------------------------------------
 
 
-def _resolve_in(git: Any, repo: Path, source: Source) -> Revision:
+def _resolve_in(git: Git, repo: Path, source: Source) -> Revision:
     ref, where = source.ref, source.display_url
 
     def commit_of(rev: str) -> str | None:
@@ -392,7 +400,7 @@ def _resolve_in(git: Any, repo: Path, source: Source) -> Revision:
     return revision(found, f"branch {ref.branch}")
 
 
-def _best_tag(git: Any, repo: Path, where: str, constraint_text: str) -> str:
+def _best_tag(git: Git, repo: Path, where: str, constraint_text: str) -> str:
     from gitops_guard.sync.semver_range import Constraint
 
     constraint = Constraint(constraint_text)
@@ -409,7 +417,7 @@ def _required(commit: str | None) -> str:
     return commit
 
 
-def _has_commit(git: Any, repo: Path, commit: str) -> bool:
+def _has_commit(git: Git, repo: Path, commit: str) -> bool:
     proc = git(repo, "cat-file", "-e", f"{commit}^{{commit}}", what="", check=False)
     return bool(proc.returncode == 0)
 
@@ -425,13 +433,17 @@ def _local_repository(url: str, base: Path | None) -> Path | None:
         if re.match(r"^[\w.-]+:", url):
             return None  # scp-like host:path
         raise SourceError(f"{url}: no such directory")
-    proc = subprocess.run(
-        ["git", "-C", str(path), "rev-parse", "--absolute-git-dir"],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "LC_ALL": "C"},
-    )
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(path), "rev-parse", "--absolute-git-dir"],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "LC_ALL": "C"},
+            timeout=60,
+        )
+    except FileNotFoundError as exc:
+        raise ToolError("git not found on PATH: needed to read sources") from exc
     if proc.returncode != 0:
         raise SourceError(f"{url}: not a Git repository (a source must be committed to be synced)")
     return Path(proc.stdout.strip())
