@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitops_guard.datafiles import data_dir
 from gitops_guard.errors import ConfigError
@@ -45,8 +45,7 @@ _KEYS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class RuleConfig:
+class RuleConfig(NamedTuple):
     enabled: bool = True
     severity: Severity | None = None
     ignore: tuple[str, ...] = ()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Severity(enum.StrEnum):
@@ -28,8 +28,7 @@ class Outcome(enum.StrEnum):
     NOT_CHECKED = "not-checked"
 
 
-@dataclass(frozen=True, order=True)
-class ObjectRef:
+class ObjectRef(NamedTuple):
     """Identity of a Kubernetes object, orderable so reports sort stably."""
 
     api_version: str

@@ -7,14 +7,12 @@ catalogue below is an explicit registry (no import magic) that the CLI's
 
 from __future__ import annotations
 
-import textwrap
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gitops_guard.findings import Severity
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     id: str
     severity: Severity
     summary: str
@@ -27,6 +25,8 @@ class Rule:
 
     @property
     def help(self) -> str:
+        import textwrap  # only `gitops-guard rules`, SARIF and the README show the documentation
+
         return textwrap.dedent(self.doc).strip()
 
 

@@ -9,9 +9,9 @@ reconciles, so ``spec.prune: true`` is automated pruning.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gitops_guard.checks.base import CheckContext, at_document
 from gitops_guard.findings import Finding, ObjectRef, Outcome, Severity
@@ -163,8 +163,7 @@ _WILDCARD = "*"
 _EXAMPLES = 3  # how many names a message lists before "and N more"
 
 
-@dataclass(frozen=True)
-class _Key:
+class _Key(NamedTuple):
     rule: str
     path: str
     line: int | None

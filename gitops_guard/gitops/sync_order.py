@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from gitops_guard.gitops import argo_annotations as ann
 
@@ -113,8 +113,7 @@ class NotApplied:
     hook_types: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """Tasks that Argo CD applies together; it waits for them to be healthy before the next step."""
 
     phase: str

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from gitops_guard import __version__
 from gitops_guard.findings import Finding, Outcome, Severity
 from gitops_guard.rules import Rule
 
 
-@dataclass(frozen=True)
-class Summary:
+class Summary(NamedTuple):
     files: int
     documents: int
     errors: int

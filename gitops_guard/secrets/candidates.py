@@ -13,9 +13,8 @@ import base64
 import binascii
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitops_guard.secrets.refs import is_sops_document
 
@@ -36,8 +35,7 @@ REFERENCE_KINDS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     path: PathT  # where the value is in its document; () for a line of a text file
     key: str  # the name the value goes by: mapping key, env var name, data key, line key
     value: str  # the text to scan (base64-decoded for Secret data)

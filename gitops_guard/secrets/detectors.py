@@ -21,9 +21,8 @@ import functools
 import importlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitops_guard.secrets.candidates import Candidate
 from gitops_guard.secrets.prefilter import credential_key, has_token_hint, high_entropy, key_words
@@ -99,8 +98,7 @@ _NOT_A_VALUE = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Detection:
+class Detection(NamedTuple):
     label: str  # what was found, for the message: "private key", "password", ...
     secret: str  # what the detector matched (may be only part of the value); never shown
 

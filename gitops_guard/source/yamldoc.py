@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -50,8 +50,7 @@ _LOADER: Any = _Loader
 _SCALARS = yaml.constructor.SafeConstructor()
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """A parse-time problem; the loader does not know rules, the check maps it."""
 
     kind: str  # "syntax", "duplicate-key", "too-complex"
