@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitops_guard import baseline as baseline_mod
 from gitops_guard import resources as resources_mod
@@ -27,6 +28,9 @@ from gitops_guard.source.limits import Limits
 from gitops_guard.source.load import SourceFile, load
 from gitops_guard.source.walk import discover
 from gitops_guard.suppress import apply_inline
+
+if TYPE_CHECKING:
+    from gitops_guard.progress import Progress
 
 
 @dataclass(frozen=True)
@@ -131,7 +135,8 @@ def settings_for(opts: CheckOptions, cwd: Path) -> Settings:
     )
 
 
-def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
+def run_check(opts: CheckOptions, cwd: Path | None = None, *, progress: Progress | None = None) -> Report:
+    """Check ``opts.paths``; ``progress`` (the command's terminal line) hears of each stage."""
     cwd = cwd or Path.cwd()
     opts = replace(opts, config=with_default_preset(opts.config))
     rules = active_rules(opts)
@@ -145,7 +150,11 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     candidates, missing = discover(opts.paths, cwd, exclude=exclude)
     if missing:
         raise ConfigError(f"no such file or directory: {', '.join(missing)}")
+    if progress is not None:
+        progress.parsing(len(candidates))
     files = load(candidates, opts.limits)
+    if progress is not None:
+        progress.parsed(len(files))
     resources = list(resources_mod.from_files(files))
     active_ids = frozenset(r.id for r in rules)
     render_findings: list[Finding] = []
@@ -153,7 +162,7 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     if _renders(opts, active_ids) and _may_render(files, cwd):
         from gitops_guard.render.stage import render
 
-        rendered = render(files, resources, settings, exclude=exclude)
+        rendered = render(files, resources, settings, exclude=exclude, progress=progress)
         resources, render_findings = rendered.resources, rendered.findings
         rendered_paths = rendered.rendered_paths
     ctx = CheckContext(files, resources, settings, active_ids, render_findings)
@@ -161,6 +170,8 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     for check in CHECKS.values():
         if not any(r.id in active_ids for r in check.rules):
             continue
+        if progress is not None:
+            progress.checking(check.name)
         findings.extend(f for f in check.run(ctx) if reported(f.rule))
     if rendered_paths:
         findings = _merge_overlays(findings, rendered_paths)
