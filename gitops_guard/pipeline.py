@@ -9,9 +9,8 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gitops_guard import baseline as baseline_mod
 from gitops_guard import resources as resources_mod
@@ -33,17 +32,16 @@ if TYPE_CHECKING:
     from gitops_guard.progress import Progress
 
 
-@dataclass(frozen=True)
-class CheckOptions:
+class CheckOptions(NamedTuple):
     paths: Sequence[str] = (".",)
-    config: Config = field(default_factory=Config)
+    config: Config = Config()
     select: Sequence[str] = ()
     ignore: Sequence[str] = ()
     kubernetes_version: str | None = None
     schema_engine: str | None = None
     schema_locations: Sequence[str] = ()
     baseline: Path | None = None
-    limits: Limits = field(default_factory=Limits)
+    limits: Limits = Limits()
     # Build kustomize roots and local Helm charts (None: the config decides; default on).
     render: bool | None = None
     base: str | None = None
@@ -138,7 +136,7 @@ def settings_for(opts: CheckOptions, cwd: Path) -> Settings:
 def run_check(opts: CheckOptions, cwd: Path | None = None, *, progress: Progress | None = None) -> Report:
     """Check ``opts.paths``; ``progress`` (the command's terminal line) hears of each stage."""
     cwd = cwd or Path.cwd()
-    opts = replace(opts, config=with_default_preset(opts.config))
+    opts = opts._replace(config=with_default_preset(opts.config))
     rules = active_rules(opts)
     reported = _reporter(rules, opts)
     settings = settings_for(opts, cwd)
@@ -227,7 +225,7 @@ def _configure(findings: list[Finding], config: Config) -> list[Finding]:
             if spec.match_file(f.path):  # type: ignore[attr-defined]
                 continue
         if rc.severity is not None:
-            f = replace(f, severity=rc.severity)
+            f = f._replace(severity=rc.severity)
         out.append(f)
     return out
 

@@ -9,7 +9,6 @@ reconciles, so ``spec.prune: true`` is automated pruning.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -411,8 +410,8 @@ def _grouped(findings: Iterator[Finding]) -> Iterator[Finding]:
         first = group[0]
         more = len({f.message for f in group}) - 1
         if more:
-            first = replace(
-                first, message=f"{first.message} (and {more} more like it from the same template)"
+            first = first._replace(
+                message=f"{first.message} (and {more} more like it from the same template)"
             )
         yield first
 

@@ -8,7 +8,6 @@ are ours in both cases.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -206,7 +205,7 @@ def _deprecation(res: Resource, version: tuple[int, int]) -> Iterator[Finding]:
         DEPRECATED, res.document, deprecations.message(dep, version), path=("apiVersion",), obj=res.ref
     )
     # Removed (or, for CRDs, no longer served) cannot be applied at all: an error.
-    yield replace(finding, severity=Severity.ERROR) if _removed(res, version) else finding
+    yield finding._replace(severity=Severity.ERROR) if _removed(res, version) else finding
 
 
 def _removed(res: Resource, version: tuple[int, int]) -> bool:

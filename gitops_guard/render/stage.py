@@ -388,7 +388,7 @@ def _at_root(
         found = at_file(FAILED, path, message, line=1, outcome=outcome, fingerprint_key=fingerprint_key)
     # Not fetched (offline) is "could not check", a warning like schema/missing; a build
     # that fails on the repository's own files is an error.
-    return replace(found, severity=Severity.WARNING) if outcome is Outcome.NOT_CHECKED else found
+    return found._replace(severity=Severity.WARNING) if outcome is Outcome.NOT_CHECKED else found
 
 
 def _not_run(kind: str, group: list[_Job], cwd: Path, checked: dict[Path, SourceFile]) -> Finding:
