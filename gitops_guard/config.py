@@ -18,9 +18,9 @@ rules:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from gitops_guard.datafiles import data_dir
 from gitops_guard.errors import ConfigError
@@ -45,21 +45,19 @@ _KEYS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class RuleConfig:
+class RuleConfig(NamedTuple):
     enabled: bool = True
     severity: Severity | None = None
     ignore: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     kubernetes_version: str | None = None
     schema_engine: str | None = None
     schema_locations: tuple[str, ...] = ()
     fail_on: str | None = None
     ignore: tuple[str, ...] = ()
-    rules: Mapping[str, RuleConfig] = field(default_factory=dict)
+    rules: Mapping[str, RuleConfig] = MappingProxyType({})
     source: Path | None = None
     render: bool | None = None  # None: not said (rendering is on)
 
@@ -128,8 +126,7 @@ def load_config(path: Path | None, *, _seen: frozenset[Path] = frozenset()) -> C
 
 
 def merge(base: Config, override: Config) -> Config:
-    return replace(
-        base,
+    return base._replace(
         kubernetes_version=override.kubernetes_version or base.kubernetes_version,
         schema_engine=override.schema_engine or base.schema_engine,
         schema_locations=override.schema_locations or base.schema_locations,

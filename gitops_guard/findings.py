@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Severity(enum.StrEnum):
@@ -28,8 +27,7 @@ class Outcome(enum.StrEnum):
     NOT_CHECKED = "not-checked"
 
 
-@dataclass(frozen=True, order=True)
-class ObjectRef:
+class ObjectRef(NamedTuple):
     """Identity of a Kubernetes object, orderable so reports sort stably."""
 
     api_version: str
@@ -54,8 +52,9 @@ class ObjectRef:
         return f"{self.kind}/{ns}{self.name or '?'}"
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
+    """One result of a check. Immutable; derive a changed copy with ``_replace``."""
+
     rule: str
     severity: Severity
     path: str
@@ -65,8 +64,19 @@ class Finding:
     object: ObjectRef | None = None
     outcome: Outcome = Outcome.VIOLATION
     # Stable identity for baselines: never includes the line number.  Checks
-    # that know better (secrets hash the secret) pass their own key.
-    fingerprint_key: str = field(default="", compare=False)
+    # that know better (secrets hash the secret) pass their own key.  Not part of
+    # equality: two findings that say the same thing at the same place are equal.
+    fingerprint_key: str = ""
+
+    # (``other: Any``: inside the class, ``object`` names the field above.)
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, Finding) and tuple.__eq__(self[:-1], other[:-1])
+
+    def __ne__(self, other: Any) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash(self[:-1])
 
     @property
     def fingerprint(self) -> str:

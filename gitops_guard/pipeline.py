@@ -9,8 +9,8 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from gitops_guard import baseline as baseline_mod
 from gitops_guard import resources as resources_mod
@@ -28,18 +28,20 @@ from gitops_guard.source.load import SourceFile, load
 from gitops_guard.source.walk import discover
 from gitops_guard.suppress import apply_inline
 
+if TYPE_CHECKING:
+    from gitops_guard.progress import Progress
 
-@dataclass(frozen=True)
-class CheckOptions:
+
+class CheckOptions(NamedTuple):
     paths: Sequence[str] = (".",)
-    config: Config = field(default_factory=Config)
+    config: Config = Config()
     select: Sequence[str] = ()
     ignore: Sequence[str] = ()
     kubernetes_version: str | None = None
     schema_engine: str | None = None
     schema_locations: Sequence[str] = ()
     baseline: Path | None = None
-    limits: Limits = field(default_factory=Limits)
+    limits: Limits = Limits()
     # Build kustomize roots and local Helm charts (None: the config decides; default on).
     render: bool | None = None
     base: str | None = None
@@ -131,9 +133,10 @@ def settings_for(opts: CheckOptions, cwd: Path) -> Settings:
     )
 
 
-def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
+def run_check(opts: CheckOptions, cwd: Path | None = None, *, progress: Progress | None = None) -> Report:
+    """Check ``opts.paths``; ``progress`` (the command's terminal line) hears of each stage."""
     cwd = cwd or Path.cwd()
-    opts = replace(opts, config=with_default_preset(opts.config))
+    opts = opts._replace(config=with_default_preset(opts.config))
     rules = active_rules(opts)
     reported = _reporter(rules, opts)
     settings = settings_for(opts, cwd)
@@ -145,7 +148,11 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     candidates, missing = discover(opts.paths, cwd, exclude=exclude)
     if missing:
         raise ConfigError(f"no such file or directory: {', '.join(missing)}")
+    if progress is not None:
+        progress.parsing(len(candidates))
     files = load(candidates, opts.limits)
+    if progress is not None:
+        progress.parsed(len(files))
     resources = list(resources_mod.from_files(files))
     active_ids = frozenset(r.id for r in rules)
     render_findings: list[Finding] = []
@@ -153,7 +160,7 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     if _renders(opts, active_ids) and _may_render(files, cwd):
         from gitops_guard.render.stage import render
 
-        rendered = render(files, resources, settings, exclude=exclude)
+        rendered = render(files, resources, settings, exclude=exclude, progress=progress)
         resources, render_findings = rendered.resources, rendered.findings
         rendered_paths = rendered.rendered_paths
     ctx = CheckContext(files, resources, settings, active_ids, render_findings)
@@ -161,6 +168,8 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     for check in CHECKS.values():
         if not any(r.id in active_ids for r in check.rules):
             continue
+        if progress is not None:
+            progress.checking(check.name)
         findings.extend(f for f in check.run(ctx) if reported(f.rule))
     if rendered_paths:
         findings = _merge_overlays(findings, rendered_paths)
@@ -216,7 +225,7 @@ def _configure(findings: list[Finding], config: Config) -> list[Finding]:
             if spec.match_file(f.path):  # type: ignore[attr-defined]
                 continue
         if rc.severity is not None:
-            f = replace(f, severity=rc.severity)
+            f = f._replace(severity=rc.severity)
         out.append(f)
     return out
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitops_guard.findings import ObjectRef
 from gitops_guard.source.classify import FileKind
@@ -15,8 +14,7 @@ from gitops_guard.source.yamldoc import Document, node_at
 _OBJECT_FILES = frozenset({FileKind.MANIFEST})
 
 
-@dataclass(frozen=True)
-class Resource:
+class Resource(NamedTuple):
     ref: ObjectRef
     body: dict[str, Any]
     document: Document

@@ -7,22 +7,19 @@ catalogue below is an explicit registry (no import magic) that the CLI's
 
 from __future__ import annotations
 
-import textwrap
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gitops_guard.findings import Severity
 
 
-@dataclass(frozen=True)
-class Also:
+class Also(NamedTuple):
     """Another severity some findings of a rule carry, and when."""
 
     severity: Severity
     when: str
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     id: str
     severity: Severity
     summary: str
@@ -52,6 +49,8 @@ class Rule:
 
     @property
     def help(self) -> str:
+        import textwrap  # only `gitops-guard rules`, SARIF and the README show the documentation
+
         return textwrap.dedent(self.doc).strip()
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 
 from gitops_guard.findings import Finding
 from gitops_guard.rules import matches
@@ -21,10 +20,10 @@ _DIRECTIVE = re.compile(r"#\s*gitops-guard:\s*(disable-line|disable-file)\b[ \t]
 _ALL = ("*",)
 
 
-@dataclass
 class Suppressions:
-    lines: dict[int, list[tuple[str, ...]]] = field(default_factory=dict)
-    file: list[tuple[str, ...]] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.lines: dict[int, list[tuple[str, ...]]] = {}
+        self.file: list[tuple[str, ...]] = []
 
     def covers(self, finding: Finding) -> bool:
         for selectors in self.file:

@@ -70,6 +70,12 @@ HEAVY = (
     "gitops_guard.diff",
 )
 
+# Standard-library modules the hook's path does without: value types are NamedTuples or
+# plain classes (a frozen dataclass costs ~4x a NamedTuple to create, and dataclasses imports
+# inspect, ast and tokenize); difflib only names a close field, textwrap only shows rule
+# documentation, threading only serves rendering and the terminal progress line.
+NOT_ON_THE_HOOK_PATH = ("dataclasses", "inspect", "threading", "difflib", "textwrap")
+
 _PROBE = """
 import json, sys
 from gitops_guard.entry import main
@@ -103,6 +109,28 @@ def test_one_plain_manifest_imports_nothing_heavy(tmp_path: Path) -> None:
     assert "1 file (2 documents)" in out  # the check really ran, every check included
     assert {"gitops_guard.pipeline", "gitops_guard.checks.schema_check", "yaml"} <= modules
     assert _heavy(modules) == []
+    assert sorted(m for m in NOT_ON_THE_HOOK_PATH if m in modules) == []
+
+
+def test_a_manifest_with_a_sync_wave_builds_its_plan_without_dataclasses(tmp_path: Path) -> None:
+    # Argo CD repositories annotate waves: the sync-order plan is then built, still lightly.
+    wave = "  annotations: {argocd.argoproj.io/sync-wave: '2'}\n"
+    waved = PLAIN.replace("  namespace: web\nspec:", f"  namespace: web\n{wave}spec:")
+    assert waved != PLAIN
+    (tmp_path / "app.yaml").write_text(waved, encoding="utf-8")
+    code, modules, out = _loaded(tmp_path, "check", "app.yaml")
+    assert code == 0, out
+    assert "gitops_guard.gitops.sync_order" in modules  # the plan really was built
+    assert sorted(m for m in NOT_ON_THE_HOOK_PATH if m in modules) == []
+
+
+def test_the_stdlib_guard_sees_those_modules_when_the_input_needs_them(tmp_path: Path) -> None:
+    # An unknown field asks difflib for a hint; the guard above would see it.
+    typo = PLAIN.replace("  selector:", "  selectr: {}\n  selector:")
+    (tmp_path / "app.yaml").write_text(typo, encoding="utf-8")
+    code, modules, out = _loaded(tmp_path, "check", "app.yaml")
+    assert code == 1 and "unknown field" in out, out
+    assert "difflib" in modules
 
 
 def test_the_guard_sees_heavy_imports_when_the_input_needs_them(tmp_path: Path) -> None:

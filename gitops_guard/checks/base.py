@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from gitops_guard.findings import Finding, ObjectRef, Outcome, Severity
 from gitops_guard.resources import Resource
@@ -14,19 +13,17 @@ from gitops_guard.source.load import SourceFile
 from gitops_guard.source.yamldoc import Document
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     kubernetes_version: tuple[int, int]
     schema_engine: str = "builtin"
     schema_locations: tuple[str, ...] = ()
     cache_dir: Path | None = None
-    cwd: Path = field(default_factory=Path.cwd)
+    cwd: Path = Path()  # the working directory (relative "." unless given)
     # PR mode (`check --base REV`): the revision the change is compared against.
     base: str | None = None
 
 
-@dataclass(frozen=True)
-class CheckContext:
+class CheckContext(NamedTuple):
     files: Sequence[SourceFile]
     resources: Sequence[Resource]
     settings: Settings

@@ -9,9 +9,8 @@ reconciles, so ``spec.prune: true`` is automated pruning.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gitops_guard.checks.base import CheckContext, at_document
 from gitops_guard.findings import Finding, ObjectRef, Outcome, Severity
@@ -166,8 +165,7 @@ _WILDCARD = "*"
 _EXAMPLES = 3  # how many names a message lists before "and N more"
 
 
-@dataclass(frozen=True)
-class _Key:
+class _Key(NamedTuple):
     rule: str
     path: str
     line: int | None
@@ -426,8 +424,8 @@ def _grouped(findings: Iterable[tuple[Finding, str]]) -> Iterator[Finding]:
         first = group[0]
         more = len({f.message for f in group}) - 1
         if more:
-            first = replace(
-                first, message=f"{first.message} (and {more} more like it from the same template)"
+            first = first._replace(
+                message=f"{first.message} (and {more} more like it from the same template)"
             )
         yield first
 

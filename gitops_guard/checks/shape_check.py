@@ -14,9 +14,8 @@ knows (built-in schemas, shipped CRDs, CRDs in the repository).
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitops_guard.checks.base import CheckContext, at_document
 from gitops_guard.findings import Finding, Severity
@@ -66,8 +65,7 @@ _CUTOFF = 0.85  # difflib ratio for a misspelt key: apiVerison, apiversions, knd
 _MAX_LEVELS = 40  # how far up a one-file run looks for a kustomization that patches with it
 
 
-@dataclass(frozen=True)
-class Shape:
+class Shape(NamedTuple):
     """What an object-shaped document lacks."""
 
     missing: str  # "apiVersion" or "kind"

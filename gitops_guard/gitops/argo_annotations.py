@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 SYNC_WAVE: Final = "argocd.argoproj.io/sync-wave"
 HOOK: Final = "argocd.argoproj.io/hook"
@@ -112,8 +111,7 @@ def wave(manifest: Mapping[str, Any]) -> int:
     return 0
 
 
-@dataclass(frozen=True)
-class HookInfo:
+class HookInfo(NamedTuple):
     """How Argo CD classifies an object: a plain resource, a hook, or skipped."""
 
     is_hook: bool

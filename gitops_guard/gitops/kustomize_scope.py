@@ -20,14 +20,12 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 _LISTS = ("resources", "components", "bases")
 
 
-@dataclass(frozen=True)
-class Placement:
+class Placement(NamedTuple):
     root: str  # directory of the outermost including kustomization, or the file's own directory
     namespace: str | None  # set by kustomize; None when no including kustomization sets one
     prefix: str = ""
@@ -37,8 +35,7 @@ class Placement:
         return f"{self.prefix}{name}{self.suffix}"
 
 
-@dataclass(frozen=True)
-class _Kustomization:
+class _Kustomization(NamedTuple):
     directory: str
     namespace: str | None
     prefix: str

@@ -9,8 +9,7 @@ anything that orders applies needs the same list.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 # Where each workload kind keeps its pod spec.
 POD_SPEC: Mapping[str, tuple[str, ...]] = {
@@ -25,8 +24,7 @@ POD_SPEC: Mapping[str, tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True)
-class Reference:
+class Reference(NamedTuple):
     kind: str  # PersistentVolumeClaim, ConfigMap, Secret, ServiceAccount
     name: str
     path: tuple[str | int, ...]  # where the reference is written

@@ -34,8 +34,7 @@ it on namespaced objects first, as Argo CD does before it sorts.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from gitops_guard.gitops import argo_annotations as ann
 
@@ -85,11 +84,10 @@ _KINDS: Final = (
 KIND_ORDER: Final[Mapping[str, int]] = {k: i - len(_KINDS) for i, k in enumerate(_KINDS)}
 
 
-@dataclass(frozen=True)
-class SyncTask:
+class SyncTask(NamedTuple):
     """One apply step: the object at ``index`` of the input, in ``phase`` and ``wave``."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # the field shadows tuple.index, which nothing uses
     phase: str
     wave: int
     kind: str
@@ -106,15 +104,13 @@ class SyncTask:
         return PHASE_ORDER[self.phase], self.wave
 
 
-@dataclass(frozen=True)
-class NotApplied:
-    index: int
+class NotApplied(NamedTuple):
+    index: int  # type: ignore[assignment]  # shadows tuple.index, as above
     reason: str  # "skip", "delete-hook" or "no-sync-phase"
     hook_types: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """Tasks that Argo CD applies together; it waits for them to be healthy before the next step."""
 
     phase: str
@@ -122,10 +118,26 @@ class Step:
     tasks: tuple[SyncTask, ...]
 
 
-@dataclass(frozen=True)
 class SyncPlan:
-    tasks: tuple[SyncTask, ...]
-    not_applied: tuple[NotApplied, ...]
+    """The tasks in apply order and the objects never applied. Immutable by convention:
+    a plain class (not a NamedTuple: iterating a plan gives its tasks)."""
+
+    __slots__ = ("not_applied", "tasks")
+
+    def __init__(self, tasks: tuple[SyncTask, ...], not_applied: tuple[NotApplied, ...]) -> None:
+        self.tasks = tasks
+        self.not_applied = not_applied
+
+    def __repr__(self) -> str:
+        return f"SyncPlan(tasks={self.tasks!r}, not_applied={self.not_applied!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SyncPlan):
+            return NotImplemented
+        return (self.tasks, self.not_applied) == (other.tasks, other.not_applied)
+
+    def __hash__(self) -> int:
+        return hash((self.tasks, self.not_applied))
 
     def steps(self) -> list[Step]:
         out: list[Step] = []
@@ -248,7 +260,7 @@ def _adjust(tasks: list[SyncTask], dep_key: _Key, ref_key: _Key) -> None:
             target = first_ref.get(key)
             if target is not None:
                 anchor = tasks[target]
-                moved = replace(task, phase=anchor.phase, wave=anchor.wave, adjusted=True)
+                moved = task._replace(phase=anchor.phase, wave=anchor.wave, adjusted=True)
                 del tasks[i]
                 tasks.insert(target, moved)
                 for k, pos in first_ref.items():

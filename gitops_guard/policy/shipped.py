@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gitops_guard.datafiles import data_dir
 from gitops_guard.findings import Severity
@@ -28,16 +27,14 @@ DOC_ANNOTATION = "gitops-guard.dev/doc"
 _API = "admissionregistration.k8s.io/v1"
 
 
-@dataclass(frozen=True)
-class ShippedDoc:
+class ShippedDoc(NamedTuple):
     name: str
     summary: str
     doc: str
     severity: Severity
 
 
-@dataclass(frozen=True)
-class ShippedPolicy:
+class ShippedPolicy(NamedTuple):
     policy: Policy
     bindings: tuple[Binding, ...]
 

@@ -11,7 +11,6 @@ chosen by kind and name (allowing for ``namePrefix``/``nameSuffix``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from gitops_guard.data_path import value_at
@@ -111,14 +110,35 @@ def has_path(data: Any, path: Sequence[str | int]) -> bool:
     return True
 
 
-@dataclass
 class RenderedDocument(Document):
     """A rendered object's document: the source's node tree, plus the patch documents that
     target the object (the last applied first).  A finding about a field a patch set or
     changed is reported in the patch; everything else in the source."""
 
-    patches: tuple[Document, ...] = ()
-    source_data: Any = field(default=None, repr=False)
+    def __init__(
+        self,
+        path: str,
+        index: int,
+        data: Any,
+        root: Any = None,
+        recompose: Any = None,
+        *,
+        patches: tuple[Document, ...] = (),
+        source_data: Any = None,
+    ) -> None:
+        super().__init__(path, index, data, root, recompose)
+        self.patches = patches
+        self.source_data = source_data
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            super().__eq__(other) is True
+            and isinstance(other, RenderedDocument)
+            and self.patches == other.patches
+            and self.source_data == other.source_data
+        )
+
+    __hash__ = None
 
     def position(self, path: Sequence[str | int], *, key: bool = False) -> tuple[str, int | None, int | None]:
         for patch in self.patches:

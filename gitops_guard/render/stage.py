@@ -26,6 +26,7 @@ from typing import Any
 from gitops_guard.checks.base import Settings, at_document, at_file
 from gitops_guard.checks.schema_check import NOT_RUN
 from gitops_guard.findings import Finding, Outcome, Severity
+from gitops_guard.progress import Progress
 from gitops_guard.render import helm, helm_options, kustomize, mapping, tools
 from gitops_guard.render import tree as tree_mod
 from gitops_guard.render.check import FAILED
@@ -66,6 +67,7 @@ def render(
     exclude: Any = None,
     timeout: float = tools.DEFAULT_TIMEOUT,
     jobs: int = 2,
+    progress: Progress | None = None,
 ) -> RenderOutcome:
     cwd = settings.cwd.resolve()
     checked = {sf.abspath: sf for sf in files}
@@ -123,7 +125,11 @@ def render(
             )
 
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            results = list(pool.map(work, enumerate(runnable)))
+            results = []
+            for result in pool.map(work, enumerate(runnable)):
+                results.append(result)
+                if progress is not None:
+                    progress.rendering(len(results), len(runnable))
     out.processes = len(runnable)
     loader = _Loader(checked, cwd)
     for job, result in zip(runnable, results, strict=True):

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from gitops_guard import __version__
 from gitops_guard.findings import Finding, Outcome, Severity
 from gitops_guard.rules import Rule
 
 
-@dataclass(frozen=True)
-class Summary:
+class Summary(NamedTuple):
     files: int
     documents: int
     errors: int
@@ -30,13 +29,12 @@ class Summary:
         }
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(NamedTuple):
     findings: tuple[Finding, ...]
     files: int
     documents: int
     # Rules that were active in this run (renderers such as SARIF list them).
-    rules: tuple[Rule, ...] = field(default=())
+    rules: tuple[Rule, ...] = ()
     tool_name: str = "gitops-guard"
     tool_version: str = __version__
 

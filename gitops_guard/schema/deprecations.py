@@ -18,14 +18,13 @@ kind asked about, so messages name the kind.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from types import MappingProxyType
+from typing import NamedTuple
 
 Version = tuple[int, int]
 
 
-@dataclass(frozen=True)
-class Deprecation:
+class Deprecation(NamedTuple):
     api_version: str  # e.g. "extensions/v1beta1"
     kind: str | None  # None = every kind of that apiVersion
     deprecated_in: Version | None  # Kubernetes minor that deprecated it (None for CRDs)
@@ -266,7 +265,7 @@ def lookup(api_version: str, kind: str, k8s_version: tuple[int, int]) -> Depreca
         if entry is None:
             return None
         replacement = f"{entry.replacement} {kind}" if entry.replacement else None
-        entry = replace(entry, kind=kind, replacement=replacement)
+        entry = entry._replace(kind=kind, replacement=replacement)
     if entry.is_crd:
         return entry
     if entry.removed_in is not None and k8s_version >= entry.removed_in:

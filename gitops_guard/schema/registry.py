@@ -11,9 +11,8 @@ import json
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitops_guard.datafiles import data_dir
 from gitops_guard.schema.builtin import BuiltinSchemas, kind_suffix
@@ -21,8 +20,7 @@ from gitops_guard.schema.builtin import BuiltinSchemas, kind_suffix
 _TEMPLATE_VAR = re.compile(r"\{\{\s*\.(\w+)\s*\}\}")
 
 
-@dataclass(frozen=True)
-class SchemaHit:
+class SchemaHit(NamedTuple):
     schema: dict[str, Any]
     source: str  # where it came from, for messages and for kubeconform parity
     key: str  # unique per schema, for caching compiled validators
@@ -30,8 +28,7 @@ class SchemaHit:
     may_have_rules: bool = True
 
 
-@dataclass(frozen=True)
-class RepoCrd:
+class RepoCrd(NamedTuple):
     group: str
     kind: str
     version: str

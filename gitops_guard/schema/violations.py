@@ -6,15 +6,13 @@ value: a value may be a secret (and a wrong type in ``Secret.data`` is one).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 InstancePath = tuple[str | int, ...]
 
 
-@dataclass(frozen=True, order=True)
-class Violation:
+class Violation(NamedTuple):
     path: InstancePath
     message: str
     # True: the path ends with a field name that should be pointed at (unknown field).
@@ -32,6 +30,8 @@ def dotted(path: Sequence[str | int]) -> str:
 
 
 def unknown_field(path: InstancePath, name: str, known: Iterable[str]) -> Violation:
+    import difflib  # only for an unknown field
+
     full = (*path, name)
     hint = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
     suffix = f" (did you mean {hint[0]}?)" if hint else ""

@@ -14,9 +14,8 @@ import binascii
 import enum
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitops_guard.secrets.prefilter import credential_key
 
@@ -45,8 +44,7 @@ class Context(enum.Enum):
     DOCS = "docs"  # prose (Markdown, reStructuredText): a value must look random to count
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     path: PathT  # where the value is in its document; () for a line of a text file
     key: str  # the name the value goes by: mapping key, env var name, data key, line key
     value: str  # the text to scan (base64-decoded for Secret data)

@@ -21,9 +21,8 @@ import functools
 import importlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitops_guard.secrets.candidates import Candidate, Context
 from gitops_guard.secrets.prefilter import credential_key, has_token_hint, high_entropy, key_words
@@ -107,8 +106,7 @@ _NOT_A_VALUE = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Detection:
+class Detection(NamedTuple):
     label: str  # why it is a secret, for the message: "private key", "password field", ...
     secret: str  # what the detector matched (may be only part of the value); never shown
     kind: str = ""  # what baselines' fingerprints have always named it, when not the label

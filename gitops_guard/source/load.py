@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from gitops_guard.source.classify import FileKind, classify
@@ -14,14 +13,41 @@ from gitops_guard.source.walk import Candidate
 from gitops_guard.source.yamldoc import Document, Problem, decode, parse
 
 
-@dataclass
 class SourceFile:
-    path: str  # display path (relative, `/`-separated)
-    abspath: Path
-    kind: FileKind
-    text: str | None = field(repr=False, default=None)
-    documents: list[Document] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    """A file as read: its kind, its text and its parsed documents (filled in by ``read``).
+
+    A plain class rather than a dataclass, for start-up (DESIGN.md "Start-up time").
+    """
+
+    def __init__(
+        self,
+        path: str,
+        abspath: Path,
+        kind: FileKind,
+        text: str | None = None,
+        documents: list[Document] | None = None,
+        problems: list[Problem] | None = None,
+    ) -> None:
+        self.path = path  # display path (relative, `/`-separated)
+        self.abspath = abspath
+        self.kind = kind
+        self.text = text
+        self.documents: list[Document] = [] if documents is None else documents
+        self.problems: list[Problem] = [] if problems is None else problems
+
+    def __repr__(self) -> str:
+        return f"SourceFile(path={self.path!r}, abspath={self.abspath!r}, kind={self.kind!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, SourceFile)
+        return self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass's would be
+
+    def _fields(self) -> tuple[object, ...]:
+        return (self.path, self.abspath, self.kind, self.text, self.documents, self.problems)
 
     @property
     def parsed(self) -> bool:

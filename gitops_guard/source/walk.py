@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitops_guard.source.classify import BINARY_SUFFIXES
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     abspath: Path
     display: str  # relative to the working directory, `/`-separated, no leading ./
     explicit: bool  # named on the command line (pre-commit passes files this way)

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -51,8 +50,7 @@ _LOADER: Any = _Loader
 _SCALARS = yaml.constructor.SafeConstructor()
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """A parse-time problem; the loader does not know rules, the check maps it."""
 
     kind: str  # "syntax", "duplicate-key", "too-complex"
@@ -63,15 +61,40 @@ class Problem:
     fingerprint_key: str = ""
 
 
-@dataclass
 class Document:
-    path: str  # display path of the file
-    index: int  # 0-based document index in the file
-    data: Any
-    root: yaml.Node | None = field(repr=False, default=None)
-    # When the node tree was not kept (a document parsed in a worker process), this
-    # rebuilds it on first use: positions are needed only for the few findings.
-    recompose: Callable[[], yaml.Node | None] | None = field(repr=False, default=None, compare=False)
+    """One YAML document of a file: its data and, for positions, its node tree.
+
+    A plain class rather than a dataclass (as the values on a one-file run's path are,
+    see DESIGN.md "Start-up time"); equal when path, index, data and tree are.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        index: int,
+        data: Any,
+        root: yaml.Node | None = None,
+        recompose: Callable[[], yaml.Node | None] | None = None,
+    ) -> None:
+        self.path = path  # display path of the file
+        self.index = index  # 0-based document index in the file
+        self.data = data
+        self.root = root
+        # When the node tree was not kept (a document parsed in a worker process), this
+        # rebuilds it on first use: positions are needed only for the few findings.
+        self.recompose = recompose
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(path={self.path!r}, index={self.index!r}, data={self.data!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Document)
+        mine = (self.path, self.index, self.data, self.root)
+        return mine == (other.path, other.index, other.data, other.root)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass's would be
 
     def tree(self) -> yaml.Node | None:
         if self.root is None and self.recompose is not None:
@@ -241,8 +264,7 @@ def node_at(node: yaml.Node | None, path: Sequence[str | int]) -> yaml.Node | No
     return node
 
 
-@dataclass
-class ParsedFile:
+class ParsedFile(NamedTuple):
     documents: list[Document]
     problems: list[Problem]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -99,7 +98,7 @@ FINDINGS = (
 
 def _make_report(findings: Sequence[Finding] = FINDINGS, *, files: int = 7, documents: int = 11) -> Report:
     report = Report.build(findings, files=files, documents=documents, rules=RULES)
-    return dataclasses.replace(report, tool_version=TOOL_VERSION)
+    return report._replace(tool_version=TOOL_VERSION)
 
 
 @pytest.fixture
