@@ -67,6 +67,52 @@ def render(
     timeout: float = tools.DEFAULT_TIMEOUT,
     jobs: int = 2,
 ) -> RenderOutcome:
+    out = _render(files, resources, settings, exclude=exclude, timeout=timeout, jobs=jobs)
+    from gitops_guard.render import flux_build
+
+    if flux_build.wants(out.resources):  # objects as Flux Kustomizations apply them
+        out = _as_flux_applies(out, files, settings, exclude, timeout, jobs)
+    return out
+
+
+def _as_flux_applies(
+    out: RenderOutcome,
+    files: Sequence[SourceFile],
+    settings: Settings,
+    exclude: Any,
+    timeout: float,
+    jobs: int,
+) -> RenderOutcome:
+    from gitops_guard.render import flux_build
+
+    cwd = settings.cwd.resolve()
+    checked = {sf.abspath: sf for sf in files}
+    plans = flux_build.plans(out.resources, files, cwd)
+    binary = tools.find_kustomize(settings.cache_dir / "bin" if settings.cache_dir else None)
+    if not plans or binary is None:
+        return out
+    failed = frozenset(f.path for f in out.findings if f.rule == FAILED.id)
+    with tempfile.TemporaryDirectory(prefix="gitops-guard-flux-") as tmp:
+        flux = flux_build.build_all(plans, out.resources, files, checked, _Loader(checked, cwd), binary,
+                                    Path(tmp), cwd, exclude=exclude, timeout=timeout, jobs=jobs,
+                                    failed=failed)  # fmt: skip
+    return RenderOutcome(
+        flux.resources,
+        out.findings + flux.findings,
+        out.rendered_paths | flux.rendered_paths,
+        out.processes + flux.processes,
+    )
+
+
+def _render(
+    files: Sequence[SourceFile],
+    resources: Sequence[Resource],
+    settings: Settings,
+    *,
+    exclude: Any,
+    timeout: float,
+    jobs: int,
+) -> RenderOutcome:
     cwd = settings.cwd.resolve()
     checked = {sf.abspath: sf for sf in files}
     findings: list[Finding] = []

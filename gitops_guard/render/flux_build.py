@@ -1,0 +1,710 @@
+"""Objects as a Flux Kustomization applies them.
+
+kustomize-controller builds ``spec.path`` with kustomize (no load restrictor; a directory
+without a kustomization gets a generated one listing its YAML files, a sub-directory with
+its own kustomization as one unit), adds the Kustomization's ``targetNamespace``,
+``namePrefix``/``nameSuffix``, ``patches``, ``images`` and ``commonMetadata`` to that
+kustomization, and then substitutes ``postBuild`` variables in each object's text.  A
+parent that patches its child Kustomizations (``interval``, ``prune``...) therefore changes
+what the child objects *are*: validating them as written reports fields a patch sets.
+
+This module builds each such Kustomization's path the same way with the real kustomize: a
+wrapper kustomization in a scratch directory lists the path (or the files Flux would
+generate a kustomization for) and carries the Kustomization's fields, so kustomize applies
+its own patch, namespace, prefix and image semantics; the wrapper never touches the
+repository.  Objects are mapped back to their source lines as the render stage maps them
+(render/mapping.py); a field an inline ``spec.patches`` entry sets is reported inside that
+patch, in the Flux Kustomization's file.  They then replace the same files' objects as
+written (or as plain ``kustomize build`` renders them).
+
+Offline limits, chosen for precision (a false error blocks a deploy):
+
+* an OCIRepository or Bucket source is taken to hold a directory of this repository when the
+  Kustomization's own file sits below a directory that has ``spec.path`` (``flux push
+  artifact`` of the repository's ``kubernetes/`` holds both the cluster's Kustomization and
+  the paths it names); the deepest such directory wins, and none means not built;
+* a build that fails is "not checked" (a warning), never an error: the emulation, not the
+  repository, may be what differs;
+* variables whose value is not in the repository leave their expression in place (the schema
+  check does not validate ``${`` values) and the object gets one ``render/unresolved-variable``
+  note; a Secret's values are never put into objects (their names count as known).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from gitops_guard.checks.base import at_document
+from gitops_guard.findings import Finding, Outcome, Severity
+from gitops_guard.render import flux_vars, kustomize, mapping, tools
+from gitops_guard.render import tree as tree_mod
+from gitops_guard.render.check import FAILED, UNRESOLVED
+from gitops_guard.render.reach import NAMES
+from gitops_guard.resources import Resource, object_ref
+from gitops_guard.source.load import SourceFile
+from gitops_guard.source.walk import display_path
+from gitops_guard.source.yamldoc import Document, node_at, parse
+
+FLUX_GROUP = "kustomize.toolkit.fluxcd.io"
+# Kustomization fields that change the objects kustomize-controller applies.
+TRANSFORMS = (
+    "patches",
+    "patchesStrategicMerge",
+    "patchesJson6902",
+    "targetNamespace",
+    "namePrefix",
+    "nameSuffix",
+    "commonMetadata",
+    "images",
+    "postBuild",
+)
+_ARTIFACT_KINDS = ("OCIRepository", "Bucket")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One Flux Kustomization to build: its object, its spec and its path here."""
+
+    resource: Resource
+    spec: dict[str, Any]
+    directory: Path  # absolute
+    kustomized: bool  # the path has its own kustomization (else Flux generates one)
+    assumed: str = ""  # how an artifact source was mapped to this repository
+    root: Path = Path("/")  # the directory spec.path is relative to (the source's root here)
+    files: tuple[Path, ...] = ()  # what to build instead of the path (children nothing applies)
+    # Built for children that nothing applies: a failure leaves them as written, unreported.
+    speculative: bool = False
+
+
+@dataclass
+class FluxOutcome:
+    resources: list[Resource]
+    findings: list[Finding] = field(default_factory=list)
+    rendered_paths: set[str] = field(default_factory=set)
+    processes: int = 0
+
+
+Loader = Callable[[Path], SourceFile | None]
+
+
+def wants(resources: Iterable[Resource]) -> bool:
+    """Whether any Flux Kustomization among ``resources`` changes the objects it applies."""
+    return any(_is_flux(r) and any(k in _spec(r.body) for k in TRANSFORMS) for r in resources)
+
+
+def plans(resources: Sequence[Resource], files: Sequence[SourceFile], cwd: Path) -> list[Plan]:
+    """The Flux Kustomizations with transforms whose path is a directory here."""
+    from gitops_guard.gitops import apps
+    from gitops_guard.gitops.repository import Repository
+
+    flux = [r for r in resources if _is_flux(r) and any(k in _spec(r.body) for k in TRANSFORMS)]
+    if not flux:
+        return []
+    repo = Repository.discover(cwd)
+    model = apps.build(resources, repo, abspaths={f.path: f.abspath for f in files})
+    by_doc = {(id(r.document)): r for r in flux}
+    out: list[Plan] = []
+    for d in model.deployers:
+        res = by_doc.get(id(d.document))
+        if res is None or d.kind != "Kustomization" or not d.sources:
+            continue
+        source = d.sources[0]
+        directory, assumed = source.directory, ""
+        root = repo.root
+        if directory is None and source.remote and (source.repo_url or "").startswith(_ARTIFACT_KINDS):
+            found = _artifact_directory(repo, model.file_rel.get(d.path), source.path)
+            if found is not None:
+                directory, base = found
+                root = repo.abspath(base)
+                assumed = f"{source.repo_url} taken to hold this repository's {base}"
+        if directory is None:
+            continue
+        absolute = repo.abspath(directory)
+        kustomized = any((absolute / n).is_file() for n in NAMES)
+        out.append(Plan(res, _spec(res.body), absolute, kustomized, assumed, root))
+    return out
+
+
+def _artifact_directory(repo: Any, file_rel: str | None, path: str | None) -> tuple[str, str] | None:
+    """The repository directory an artifact's ``path`` most likely is: below the deepest
+    ancestor of the Kustomization's own file that has it."""
+    from gitops_guard.gitops.repository import normalize_path
+
+    inner = normalize_path(path or ".")
+    if file_rel is None or inner is None:
+        return None
+    base = posixpath.dirname(file_rel)
+    while True:
+        candidate = normalize_path(posixpath.join(base, inner)) if base else inner
+        if candidate is not None and repo.is_dir(candidate):
+            return candidate, base or "."
+        if not base:
+            return None
+        base = posixpath.dirname(base)
+
+
+def overlay(spec: dict[str, Any]) -> dict[str, Any]:
+    """The kustomization fields kustomize-controller adds for ``spec`` (postBuild aside)."""
+    out: dict[str, Any] = {}
+    target = spec.get("targetNamespace")
+    if isinstance(target, str) and target:
+        out["namespace"] = target
+    for key in ("namePrefix", "nameSuffix"):
+        if isinstance(spec.get(key), str) and spec[key]:
+            out[key] = spec[key]
+    patches: list[dict[str, Any]] = []
+    for entry in _list(spec.get("patches")):
+        if isinstance(entry, dict) and isinstance(entry.get("patch"), str):
+            patches.append(_with_target({"patch": entry["patch"]}, entry.get("target")))
+    for entry in _list(spec.get("patchesStrategicMerge")):
+        if isinstance(entry, dict):
+            patches.append({"patch": json.dumps(entry)})
+    for entry in _list(spec.get("patchesJson6902")):
+        if isinstance(entry, dict) and isinstance(entry.get("patch"), list):
+            patches.append(_with_target({"patch": json.dumps(entry["patch"])}, entry.get("target")))
+    if patches:
+        out["patches"] = patches
+    images = [
+        {k: v for k, v in i.items() if k in ("name", "newName", "newTag", "digest")}
+        for i in _list(spec.get("images"))
+        if isinstance(i, dict) and isinstance(i.get("name"), str)
+    ]
+    if images:
+        out["images"] = images
+    common = spec.get("commonMetadata")
+    if isinstance(common, dict):
+        labels = common.get("labels")
+        if isinstance(labels, dict) and labels:
+            # Flux's common labels go on metadata only, never into selectors.
+            out["labels"] = [{"pairs": labels, "includeSelectors": False, "includeTemplates": False}]
+        annotations = common.get("annotations")
+        if isinstance(annotations, dict) and annotations:
+            out["commonAnnotations"] = annotations
+    return out
+
+
+def _with_target(patch: dict[str, Any], target: Any) -> dict[str, Any]:
+    if isinstance(target, dict):
+        keys = ("group", "version", "kind", "name", "namespace", "labelSelector", "annotationSelector")
+        selector = {k: v for k, v in target.items() if k in keys and isinstance(v, str)}
+        if selector:
+            patch["target"] = selector
+    return patch
+
+
+def generated_resources(directory: Path) -> list[Path]:
+    """What kustomize-controller's generated kustomization lists: YAML files below the path,
+    recursively; a sub-directory with a kustomization is one entry, not descended into."""
+    out: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(directory):
+        here = Path(dirpath)
+        dirnames.sort()
+        keep = []
+        for d in dirnames:
+            sub = here / d
+            if d.startswith("."):
+                continue
+            if any((sub / n).is_file() for n in NAMES):
+                out.append(sub)
+            else:
+                keep.append(d)
+        dirnames[:] = keep
+        out += [here / n for n in sorted(filenames) if n.endswith((".yaml", ".yml"))]
+    return out
+
+
+# --- variables -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Variables:
+    values: dict[str, str]
+    hidden: frozenset[str]  # names a Secret provides: known, never substituted
+    active: bool  # postBuild substitution runs at all
+
+
+def variables(plan: Plan, resources: Sequence[Resource]) -> Variables:
+    post = plan.spec.get("postBuild")
+    if not isinstance(post, dict):
+        return Variables({}, frozenset(), active=False)
+    values: dict[str, str] = {}
+    hidden: set[str] = set()
+    refs = _list(post.get("substituteFrom"))
+    ns = plan.resource.ref.namespace
+    near = plan.resource.path
+    from gitops_guard.gitops.evidence import Objects
+
+    objs = Objects(resources)
+    for ref in refs:
+        if not isinstance(ref, dict) or ref.get("kind") not in ("ConfigMap", "Secret"):
+            continue
+        name = ref.get("name")
+        if not isinstance(name, str):
+            continue
+        found = objs.find("", ref["kind"], ns, name, near)
+        if found is None:
+            continue  # in the cluster only (or optional and absent): its variables stay unresolved
+        if ref["kind"] == "ConfigMap":
+            data = found.body.get("data")
+            for k, v in (data if isinstance(data, dict) else {}).items():
+                if isinstance(v, str):
+                    values[str(k)] = v.replace("\n", "")
+        else:
+            for key in ("data", "stringData"):
+                entries = found.body.get(key)
+                hidden.update(str(k) for k in (entries if isinstance(entries, dict) else {}))
+    inline = post.get("substitute")
+    for k, v in (inline if isinstance(inline, dict) else {}).items():
+        if isinstance(v, (str, int, float, bool)):
+            values[str(k)] = (v if isinstance(v, str) else json.dumps(v)).replace("\n", "")
+            hidden.discard(str(k))
+    active = bool(values or hidden or refs)
+    return Variables(values, frozenset(hidden - values.keys()), active=active)
+
+
+# --- build and map ---------------------------------------------------------------------------
+
+
+def build_all(
+    todo: Sequence[Plan],
+    resources: Sequence[Resource],
+    files: Sequence[SourceFile],
+    checked: dict[Path, SourceFile],
+    load: Loader,
+    binary: list[str],
+    scratch: Path,
+    cwd: Path,
+    *,
+    exclude: Any = None,
+    timeout: float = tools.DEFAULT_TIMEOUT,
+    jobs: int = 2,
+    failed: frozenset[str] = frozenset(),
+) -> FluxOutcome:
+    """Build every plan and put its objects in place of the same files' other objects; then
+    give the parents' Kustomization-wide patches to child Kustomizations no build applies."""
+    tree = tree_mod.discover(cwd, files, exclude)
+    around = _checked_dirs(checked, cwd)
+    todo = [p for p in todo if any(d in around for d in (p.directory, *(k.dir for k in _members(p, tree))))]
+    run = _Run(tree, checked, load, binary, scratch, cwd, timeout, jobs, failed)
+    out = FluxOutcome(list(resources))
+    run.apply(todo, out)
+    orphans = orphan_plans(todo, out.resources, tree, cwd)
+    if orphans:
+        run.apply(orphans, out)
+    return out
+
+
+@dataclass
+class _Run:
+    tree: dict[Path, tree_mod.Kustomization]
+    checked: dict[Path, SourceFile]
+    load: Loader
+    binary: list[str]
+    scratch: Path
+    cwd: Path
+    timeout: float
+    jobs: int
+    failed: frozenset[str] = frozenset()  # kustomizations the render stage reported as failed
+    count: int = 0
+
+    def apply(self, todo: Sequence[Plan], out: FluxOutcome) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        rendered: list[Resource] = []
+        consumed: set[Path] = set()
+        replaced: set[str] = set()
+        # A Kustomization that only sets targetNamespace and postBuild over a kustomize root the
+        # render stage built: its objects are that build's, placed and substituted here (no
+        # second kustomize process, which costs as much as the first).
+        built_roots = {r.rendered_by for r in out.resources if r.rendered_by is not None}
+        quick = [p for p in todo if self._quick(p, built_roots)]
+        todo = [p for p in todo if p not in quick]
+        kinds = _kinds(out.resources) if quick else None
+        for plan in quick:
+            label = display_path(plan.directory / _kustomization_name(plan.directory), self.cwd)
+            replaced.add(label)
+            variables_ = variables(plan, out.resources)
+            for r in out.resources:
+                if r.rendered_by != label:
+                    continue
+                res, unresolved = _placed(plan, r, variables_, kinds)
+                rendered.append(res)
+                if unresolved:
+                    out.findings.append(_unresolved(plan, res, unresolved))
+        first = self.count
+        self.count += len(todo)
+        with ThreadPoolExecutor(max_workers=max(1, self.jobs)) as pool:
+            results = list(pool.map(self._build, enumerate(todo, start=first)))
+        out.processes += len(todo)
+        for i, (plan, built) in enumerate(zip(todo, results, strict=True), start=first):
+            members = _members(plan, self.tree)
+            if not built.ok:
+                # Reported once: a kustomization that fails on its own is render/failed already.
+                known = any(display_path(k.file, self.cwd) in self.failed for k in members)
+                if not plan.speculative and not known:
+                    out.findings.append(_failed(plan, built.error))
+                continue
+            replaced |= {display_path(k.file, self.cwd) for k in members}
+            mapper = _Mapper(plan, members, self.load, self.checked, self.cwd, out.resources, self._dir(i))
+            for body, origin, text in zip(*_columns(built), strict=True):
+                mapped, missing = mapper(body, origin, text)
+                if mapped is None:
+                    continue
+                if origin.path is not None and origin.path in self.checked:
+                    consumed.add(origin.path)
+                rendered.append(mapped)
+                if missing:
+                    out.findings.append(_unresolved(plan, mapped, missing))
+        shown = {self.checked[p].path for p in consumed}
+        out.resources = [
+            r
+            for r in out.resources
+            if r.rendered_by not in replaced and not (r.path in shown and r.rendered_by is None)
+        ] + rendered
+        out.rendered_paths |= shown | {r.path for r in rendered}
+
+    def _quick(self, plan: Plan, built_roots: set[str]) -> bool:
+        if plan.files or not plan.kustomized or set(overlay(plan.spec)) - {"namespace"}:
+            return False
+        label = display_path(plan.directory / _kustomization_name(plan.directory), self.cwd)
+        return label in built_roots
+
+    def _dir(self, i: int) -> Path:
+        return self.scratch / f"flux-{i}"
+
+    def _build(self, item: tuple[int, Plan]) -> kustomize.Built:
+        i, plan = item
+        listed = list(plan.files) if plan.files else None
+        if listed is None and not plan.kustomized:
+            listed = generated_resources(plan.directory)
+        if listed == []:
+            return kustomize.Built()
+        return kustomize.build(
+            self.binary,
+            plan.directory,
+            self._dir(i),
+            self.cwd,
+            self.timeout,
+            unrestricted=True,
+            overlay=overlay(plan.spec),
+            resources=listed,
+            keep_text=True,
+        )
+
+
+def _kustomization_name(directory: Path) -> str:
+    return next((n for n in NAMES if (directory / n).is_file()), NAMES[0])
+
+
+def _kinds(resources: Sequence[Resource]) -> Any:
+    from gitops_guard.policy.kinds import KindMap
+
+    return KindMap(r.body for r in resources if r.kind == "CustomResourceDefinition")
+
+
+def _placed(plan: Plan, res: Resource, vars_: Variables, kinds: Any) -> tuple[Resource, frozenset[str]]:
+    """``res`` (rendered by the plain build) with the plan's namespace and variables."""
+    import copy
+
+    body = copy.deepcopy(res.body)
+    target = plan.spec.get("targetNamespace")
+    meta = body.get("metadata")
+    if isinstance(target, str) and target and isinstance(meta, dict):
+        info = kinds.get(res.group, res.kind)
+        if info is None or info.namespaced:  # kustomize takes unknown kinds to be namespaced
+            meta["namespace"] = target
+    unresolved: frozenset[str] = frozenset()
+    if vars_.active and not flux_vars.disabled(body):
+        import yaml
+
+        text = yaml.dump(body, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True)
+        done = flux_vars.substitute(text, vars_.values, hidden=vars_.hidden)
+        unresolved = done.unresolved
+        if done.text != text:
+            parsed = parse(done.text, "<flux postBuild>", _limits())
+            data = next((d.data for d in parsed.documents if isinstance(d.data, dict)), None)
+            if not parsed.problems and isinstance(data, dict) and data.get("kind"):
+                body = data
+    document = replace(res.document, data=body)
+    return Resource(object_ref(body), body, document, rendered_by=plan.resource.path), unresolved
+
+
+def orphan_plans(
+    built: Sequence[Plan], resources: Sequence[Resource], tree: dict[Path, tree_mod.Kustomization], cwd: Path
+) -> list[Plan]:
+    """A parent that patches every child Kustomization (``interval``, ``prune``...) would patch
+    one that nothing applies yet too (an app switched off by commenting it out of the list):
+    such a child, below the parent's source root, is built with the parent's patches that
+    select Flux Kustomizations, so a field the parent sets is not reported missing."""
+    parents = [(p, _kustomization_patches(p.spec)) for p in built]
+    parents = [(p, patches) for p, patches in parents if any(e is not None for e in patches)]
+    if not parents:
+        return []
+    flux_labels = {p.resource.path for p in built}
+    # Units (a file as written, or the kustomize root that renders it) and the objects in each.
+    units: dict[Path, set[tuple[str, str, str]]] = {}
+    for r in resources:
+        if not _is_flux(r) or r.rendered_by in flux_labels:
+            continue
+        if r.rendered_by is None:
+            units.setdefault(Path(os.path.normpath(cwd / r.path)), set())
+        else:
+            root = Path(os.path.normpath(cwd / r.rendered_by)).parent
+            if root in tree:
+                units.setdefault(root, set())
+    if not units:
+        return []
+    for r in resources:
+        where = Path(os.path.normpath(cwd / (r.rendered_by or r.path)))
+        unit = where.parent if r.rendered_by is not None else where
+        if unit in units:
+            units[unit].add((r.kind, r.ref.namespace or "", r.ref.name or ""))
+    out = []
+    for parent, patches in parents:
+        # One build per batch of units whose objects do not collide (kustomize refuses two
+        # objects with one identity); every build that patches pays kustomize's schema load.
+        batches: list[tuple[list[Path], set[tuple[str, str, str]]]] = []
+        for unit, ids in sorted(units.items()):
+            if not unit.is_relative_to(parent.root):
+                continue
+            batch = next((b for b in batches if not (b[1] & ids)), None)
+            if batch is None:
+                batches.append(([unit], set(ids)))
+            else:
+                batch[0].append(unit)
+                batch[1].update(ids)
+        for listed, _ in batches:
+            out.append(Plan(parent.resource, {"patches": patches}, parent.root, False, parent.assumed,
+                            parent.root, tuple(listed), speculative=True))  # fmt: skip
+        units = {u: ids for u, ids in units.items() if not u.is_relative_to(parent.root)}
+    return out
+
+
+def _kustomization_patches(spec: dict[str, Any]) -> list[Any]:
+    """``spec.patches`` with the entries that do not select Flux Kustomizations blanked
+    (indices kept, so findings still point at the right entry)."""
+    out: list[Any] = []
+    for entry in _list(spec.get("patches")):
+        target = entry.get("target") if isinstance(entry, dict) else None
+        selects = (
+            isinstance(target, dict)
+            and target.get("kind") == "Kustomization"
+            and target.get("group") in (None, FLUX_GROUP)
+        )
+        out.append(entry if selects else None)
+    return out
+
+
+def _checked_dirs(checked: dict[Path, SourceFile], cwd: Path) -> set[Path]:
+    """Every directory holding a checked file, and their parents up to ``cwd``: a plan whose
+    directories are not among them builds nothing (a hook run over other files)."""
+    out: set[Path] = set()
+    for path in checked:
+        for parent in path.parents:
+            if parent in out:
+                break
+            out.add(parent)
+            if parent == cwd:
+                break
+    return out
+
+
+def _columns(built: kustomize.Built) -> tuple[list[dict[str, Any]], list[kustomize.Origin], list[str]]:
+    return [b for b, _ in built.objects], [o for _, o in built.objects], built.texts
+
+
+def _members(plan: Plan, tree: dict[Path, tree_mod.Kustomization]) -> list[tree_mod.Kustomization]:
+    if plan.files:
+        return [k for f in plan.files if f in tree for k in tree_mod.closure(tree[f], tree)]
+    if plan.kustomized:
+        root = tree.get(plan.directory)
+        return tree_mod.closure(root, tree) if root is not None else []
+    units = [p for p in generated_resources(plan.directory) if p in tree]
+    return [k for u in units for k in tree_mod.closure(tree[u], tree)]
+
+
+class _Mapper:
+    """A built object → a Resource over its source document, after substitution."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        members: list[tree_mod.Kustomization],
+        load: Loader,
+        checked: dict[Path, SourceFile],
+        cwd: Path,
+        resources: Sequence[Resource],
+        workdir: Path,
+    ) -> None:
+        self.plan = plan
+        self.load = load
+        self.checked = checked
+        self.workdir = workdir
+        self.label = plan.resource.path
+        self.file_patches = [(ref, load(ref.file)) for k in members for ref in reversed(k.patches)]
+        own = load(cwd / plan.resource.path)
+        self.inline = inline_patches(plan, own.text or "" if own is not None else "")
+        self.vars = variables(plan, resources)
+
+    def __call__(
+        self, body: dict[str, Any], origin: kustomize.Origin, text: str
+    ) -> tuple[Resource | None, frozenset[str]]:
+        unresolved: frozenset[str] = frozenset()
+        if self.vars.active and not flux_vars.disabled(body):
+            done = flux_vars.substitute(text, self.vars.values, hidden=self.vars.hidden)
+            unresolved = done.unresolved
+            if done.text != text:
+                parsed = parse(done.text, "<flux postBuild>", _limits())
+                data = next((d.data for d in parsed.documents if isinstance(d.data, dict)), None)
+                if not parsed.problems and isinstance(data, dict) and data.get("kind"):
+                    kustomize.take_origin(data, self.workdir)
+                    body = data
+        if origin.path is None:
+            return self._generated(body, origin), unresolved
+        sf = self.load(origin.path)
+        source = mapping.match_in_file(sf, body) if sf is not None else None
+        if source is None or origin.path not in self.checked:
+            return None, unresolved
+        patches = [
+            doc
+            for pref, patch in self.file_patches
+            if patch is not None
+            for doc in patch.documents
+            if mapping.patch_targets(doc, pref.target, body, source.data)
+        ]
+        patches = [
+            doc for doc, selector in self.inline if mapping.patch_targets(doc, selector, body, source.data)
+        ] + patches
+        document = mapping.rendered_document(source, body, patches)
+        return Resource(object_ref(body), body, document, rendered_by=self.label), unresolved
+
+    def _generated(self, body: dict[str, Any], origin: kustomize.Origin) -> Resource | None:
+        origin_file = origin.configured_in
+        if origin_file is None or origin_file not in self.checked:
+            return None
+        kdoc = next((d for d in self.checked[origin_file].documents if isinstance(d.data, dict)), None)
+        if kdoc is None:
+            return None
+        doc = mapping.generator_document(kdoc, body, origin.configured_by)
+        return Resource(object_ref(body), body, doc, rendered_by=self.label)
+
+
+def _limits() -> Any:
+    from gitops_guard.source.limits import Limits
+
+    return Limits()
+
+
+# --- inline patches, mapped into the Flux Kustomization's file --------------------------------
+
+
+@dataclass
+class InlinePatch(Document):
+    """A ``spec.patches[].patch`` string parsed on its own, positioned in its file: a literal
+    block scalar's lines map one to one (the usual form); any other style points at the
+    entry's ``patch:`` value."""
+
+    anchor: tuple[int | None, int | None] = (None, None)
+    offset: tuple[int, int] | None = None  # (line of the block's first content line, indent)
+
+    def locate(self, path: Sequence[str | int], *, key: bool = False) -> tuple[int | None, int | None]:
+        if self.offset is None or self.tree() is None:
+            return self.anchor
+        line, column = super().locate(path, key=key)
+        if line is None or column is None:
+            return self.anchor
+        return self.offset[0] + line - 1, self.offset[1] + column
+
+
+def inline_patches(plan: Plan, text: str) -> list[tuple[Document, dict[str, Any] | None]]:
+    """Each inline patch of ``plan`` as a document positioned in ``text`` (its file)."""
+    doc = plan.resource.document
+    entries = _list(plan.spec.get("patches"))
+    out: list[tuple[Document, dict[str, Any] | None]] = []
+    lines = text.split("\n")
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not isinstance(entry.get("patch"), str):
+            continue
+        parsed = parse(entry["patch"], doc.path, _limits())
+        first = next((d for d in parsed.documents if d.data is not None), None)
+        if first is None:
+            continue
+        at = ("spec", "patches", i, "patch")
+        anchor = doc.locate(at)
+        node = node_at(doc.tree(), at)
+        offset = None
+        if node is not None and getattr(node, "style", None) == "|":
+            start = node.start_mark.line + 1  # 0-based line of the first content line
+            indent = _indent(lines, start)
+            if indent is not None:
+                offset = (start + 1, indent)
+        target = entry.get("target")
+        out.append(
+            (
+                InlinePatch(
+                    doc.path,
+                    doc.index,
+                    first.data,
+                    first.root,
+                    recompose=first.recompose,
+                    anchor=anchor,
+                    offset=offset,
+                ),
+                target if isinstance(target, dict) else None,
+            )
+        )
+    return out
+
+
+def _indent(lines: list[str], index: int) -> int | None:
+    if not 0 <= index < len(lines):
+        return None
+    line = lines[index]
+    return len(line) - len(line.lstrip(" "))
+
+
+# --- findings --------------------------------------------------------------------------------
+
+
+def _failed(plan: Plan, error: str) -> Finding:
+    res = plan.resource
+    message = (
+        f"not rendered as Flux applies it: kustomize build with this Kustomization's fields failed: {error}; "
+        "the objects under its path are checked without them"
+    )
+    found = at_document(FAILED, res.document, message, path=("spec", "path"), obj=res.ref,
+                        outcome=Outcome.NOT_CHECKED, fingerprint_key="flux-build")  # fmt: skip
+    return replace(found, severity=Severity.WARNING)
+
+
+def _unresolved(plan: Plan, res: Resource, names: frozenset[str]) -> Finding:
+    shown = ", ".join(sorted(names)[:5]) + (", ..." if len(names) > 5 else "")
+    ks = plan.resource.ref
+    message = (
+        f"postBuild variables of Flux Kustomization {ks.namespace + '/' if ks.namespace else ''}{ks.name} "
+        f"not known offline ({shown}): the fields that use them are not validated"
+    )
+    return at_document(UNRESOLVED, res.document, message, obj=res.ref, outcome=Outcome.NOT_CHECKED,
+                       fingerprint_key=",".join(sorted(names)))  # fmt: skip
+
+
+# --- small helpers ---------------------------------------------------------------------------
+
+
+def _is_flux(r: Resource) -> bool:
+    return r.group == FLUX_GROUP and r.kind == "Kustomization"
+
+
+def _spec(body: dict[str, Any]) -> dict[str, Any]:
+    spec = body.get("spec")
+    return spec if isinstance(spec, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
