@@ -294,7 +294,7 @@ def build_all(
     run = _Run(tree, checked, load, binary, scratch, cwd, timeout, jobs, failed)
     out = FluxOutcome(list(resources))
     run.apply(todo, out)
-    orphans = orphan_plans(todo, out.resources, tree, cwd)
+    orphans = orphan_plans(todo, out.resources, tree, cwd, run.built)
     if orphans:
         run.apply(orphans, out)
     return out
@@ -312,6 +312,7 @@ class _Run:
     jobs: int
     failed: frozenset[str] = frozenset()  # kustomizations the render stage reported as failed
     count: int = 0
+    built: set[int] = field(default_factory=set)  # id() of the objects a Kustomization's build made
 
     def apply(self, todo: Sequence[Plan], out: FluxOutcome) -> None:
         from concurrent.futures import ThreadPoolExecutor
@@ -335,6 +336,7 @@ class _Run:
                     continue
                 res, unresolved = _placed(plan, r, variables_, kinds)
                 rendered.append(res)
+                self.built.add(id(res))
                 if unresolved:
                     out.findings.append(_unresolved(plan, res, unresolved))
         first = self.count
@@ -359,6 +361,8 @@ class _Run:
                 if origin.path is not None and origin.path in self.checked:
                     consumed.add(origin.path)
                 rendered.append(mapped)
+                if not plan.speculative:
+                    self.built.add(id(mapped))
                 if missing:
                     out.findings.append(_unresolved(plan, mapped, missing))
         shown = {self.checked[p].path for p in consumed}
@@ -432,11 +436,15 @@ def _placed(plan: Plan, res: Resource, vars_: Variables, kinds: Any) -> tuple[Re
             if not parsed.problems and isinstance(data, dict) and data.get("kind"):
                 body = data
     document = replace(res.document, data=body)
-    return Resource(object_ref(body), body, document, rendered_by=plan.resource.path), unresolved
+    return Resource(object_ref(body), body, document, rendered_by=res.rendered_by), unresolved
 
 
 def orphan_plans(
-    built: Sequence[Plan], resources: Sequence[Resource], tree: dict[Path, tree_mod.Kustomization], cwd: Path
+    built: Sequence[Plan],
+    resources: Sequence[Resource],
+    tree: dict[Path, tree_mod.Kustomization],
+    cwd: Path,
+    made: set[int],
 ) -> list[Plan]:
     """A parent that patches every child Kustomization (``interval``, ``prune``...) would patch
     one that nothing applies yet too (an app switched off by commenting it out of the list):
@@ -446,11 +454,10 @@ def orphan_plans(
     parents = [(p, patches) for p, patches in parents if any(e is not None for e in patches)]
     if not parents:
         return []
-    flux_labels = {p.resource.path for p in built}
     # Units (a file as written, or the kustomize root that renders it) and the objects in each.
     units: dict[Path, set[tuple[str, str, str]]] = {}
     for r in resources:
-        if not _is_flux(r) or r.rendered_by in flux_labels:
+        if not _is_flux(r) or id(r) in made:
             continue
         if r.rendered_by is None:
             units.setdefault(Path(os.path.normpath(cwd / r.path)), set())
@@ -546,7 +553,10 @@ class _Mapper:
         self.load = load
         self.checked = checked
         self.workdir = workdir
-        self.label = plan.resource.path
+        # What the plain build would name (sync checks place objects by their build's directory);
+        # children nothing applies keep the label they had.
+        self.label = display_path(plan.directory / _kustomization_name(plan.directory), cwd)
+        self.labels = {r.path: r.rendered_by for r in resources} if plan.speculative else {}
         self.file_patches = [(ref, load(ref.file)) for k in members for ref in reversed(k.patches)]
         own = load(cwd / plan.resource.path)
         self.inline = inline_patches(plan, own.text or "" if own is not None else "")
@@ -582,7 +592,8 @@ class _Mapper:
             doc for doc, selector in self.inline if mapping.patch_targets(doc, selector, body, source.data)
         ] + patches
         document = mapping.rendered_document(source, body, patches)
-        return Resource(object_ref(body), body, document, rendered_by=self.label), unresolved
+        label = self.labels.get(source.path, self.label) if self.plan.speculative else self.label
+        return Resource(object_ref(body), body, document, rendered_by=label), unresolved
 
     def _generated(self, body: dict[str, Any], origin: kustomize.Origin) -> Resource | None:
         origin_file = origin.configured_in
