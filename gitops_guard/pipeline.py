@@ -153,7 +153,8 @@ def run_check(opts: CheckOptions, cwd: Path | None = None) -> Report:
     if _renders(opts, active_ids) and (_may_render(files, cwd) or _flux_applies(resources)):
         from gitops_guard.render.stage import render
 
-        rendered = render(files, resources, settings, exclude=exclude)
+        partial = any((cwd / p).is_file() for p in opts.paths)  # files named, as a hook names them
+        rendered = render(files, resources, settings, exclude=exclude, partial=partial)
         resources, render_findings = rendered.resources, rendered.findings
         rendered_paths = rendered.rendered_paths
     ctx = CheckContext(files, resources, settings, active_ids, render_findings)

@@ -47,6 +47,7 @@ from gitops_guard.render import tree as tree_mod
 from gitops_guard.render.check import FAILED, UNRESOLVED
 from gitops_guard.render.reach import NAMES
 from gitops_guard.resources import Resource, object_ref
+from gitops_guard.source.classify import FileKind
 from gitops_guard.source.load import SourceFile
 from gitops_guard.source.walk import display_path
 from gitops_guard.source.yamldoc import Document, node_at, parse
@@ -98,6 +99,10 @@ def wants(resources: Iterable[Resource]) -> bool:
     return any(_is_flux(r) and any(k in _spec(r.body) for k in TRANSFORMS) for r in resources)
 
 
+def has_flux(resources: Iterable[Resource]) -> bool:
+    return any(_is_flux(r) for r in resources)
+
+
 def plans(resources: Sequence[Resource], files: Sequence[SourceFile], cwd: Path) -> list[Plan]:
     """The Flux Kustomizations with transforms whose path is a directory here."""
     from gitops_guard.gitops import apps
@@ -128,6 +133,28 @@ def plans(resources: Sequence[Resource], files: Sequence[SourceFile], cwd: Path)
         absolute = repo.abspath(directory)
         kustomized = any((absolute / n).is_file() for n in NAMES)
         out.append(Plan(res, _spec(res.body), absolute, kustomized, assumed, root))
+    return out
+
+
+def others(cwd: Path, checked: dict[Path, SourceFile], exclude: Any = None) -> list[SourceFile]:
+    """The repository's other Flux Kustomization files, for a run over some files only (a hook
+    run on a child's ``ks.yaml``: the parent that patches it is not among them).  Files are
+    read only when their bytes name the Flux API group."""
+    from gitops_guard.source.limits import Limits
+    from gitops_guard.source.load import read
+    from gitops_guard.source.walk import discover
+
+    candidates, _ = discover(["."], cwd, exclude=exclude)
+    out = []
+    for cand in candidates:
+        if cand.abspath in checked or cand.abspath.suffix not in (".yaml", ".yml"):
+            continue
+        try:
+            raw = cand.abspath.read_bytes()
+        except OSError:
+            continue
+        if b"kustomize.toolkit.fluxcd.io/" in raw and b"Kustomization" in raw:
+            out.append(read(cand, FileKind.MANIFEST, Limits()))
     return out
 
 
@@ -349,7 +376,9 @@ class _Run:
             if not built.ok:
                 # Reported once: a kustomization that fails on its own is render/failed already.
                 known = any(display_path(k.file, self.cwd) in self.failed for k in members)
-                if not plan.speculative and not known:
+                # A parent read from a file outside the run (a hook run) is not reported on.
+                outside = plan.resource.path not in {sf.path for sf in self.checked.values()}
+                if not (plan.speculative or known or outside):
                     out.findings.append(_failed(plan, built.error))
                 continue
             replaced |= {display_path(k.file, self.cwd) for k in members}

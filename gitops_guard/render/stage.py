@@ -31,7 +31,7 @@ from gitops_guard.render import tree as tree_mod
 from gitops_guard.render.check import FAILED
 from gitops_guard.render.helm_options import HelmOptions
 from gitops_guard.render.reach import CHART_FILES, chart_of, kustomize_inputs, near_kustomization, under
-from gitops_guard.resources import Resource, object_ref
+from gitops_guard.resources import Resource, from_files, object_ref
 from gitops_guard.source.classify import FileKind
 from gitops_guard.source.limits import Limits
 from gitops_guard.source.load import SourceFile, read
@@ -66,12 +66,14 @@ def render(
     exclude: Any = None,
     timeout: float = tools.DEFAULT_TIMEOUT,
     jobs: int = 2,
+    partial: bool = False,
 ) -> RenderOutcome:
+    """``partial``: the run names files (a hook run), so objects in other files can matter."""
     out = _render(files, resources, settings, exclude=exclude, timeout=timeout, jobs=jobs)
     from gitops_guard.render import flux_build
 
-    if flux_build.wants(out.resources):  # objects as Flux Kustomizations apply them
-        out = _as_flux_applies(out, files, settings, exclude, timeout, jobs)
+    if flux_build.wants(out.resources) or (partial and flux_build.has_flux(out.resources)):
+        out = _as_flux_applies(out, files, settings, exclude, timeout, jobs, partial=partial)
     return out
 
 
@@ -82,12 +84,16 @@ def _as_flux_applies(
     exclude: Any,
     timeout: float,
     jobs: int,
+    *,
+    partial: bool,
 ) -> RenderOutcome:
     from gitops_guard.render import flux_build
 
     cwd = settings.cwd.resolve()
     checked = {sf.abspath: sf for sf in files}
-    plans = flux_build.plans(out.resources, files, cwd)
+    # Only some files (a hook run on a child Kustomization): its parent is in another file.
+    extra = flux_build.others(cwd, checked, exclude) if partial else []
+    plans = flux_build.plans([*out.resources, *from_files(extra)], [*files, *extra], cwd)
     binary = tools.find_kustomize(settings.cache_dir / "bin" if settings.cache_dir else None)
     if not plans or binary is None:
         return out

@@ -361,3 +361,18 @@ def test_child_nothing_applies_gets_the_parents_defaults(
 def test_hook_run_on_a_plain_file_builds_nothing_for_flux(render_check: Renderer) -> None:
     files = {"clusters/ks.yaml": parent("  targetNamespace: prod\n"), **APPS, "other/cm.yaml": CONFIG}
     assert render_check(files, paths=["other/cm.yaml"], select=["schema", "render"]) == []
+
+
+@pytest.mark.parametrize(("kind", "violations"), [("Kustomization", 0), ("HelmRelease", 2)])
+def test_hook_run_on_a_child_finds_the_parent_in_another_file(
+    render_check: Renderer, kind: str, violations: int
+) -> None:
+    # pre-commit names only the child: the parent that patches it is read from the repository.
+    files = {
+        "clusters/ks.yaml": parent(DEFAULTS.replace("{kind}", kind)),
+        "apps/kustomization.yaml": "resources:\n  - child.yaml\n",
+        "apps/child.yaml": CHILD,
+    }
+    found = render_check(files, paths=["apps/child.yaml"], select=["schema", "render"])
+    assert len(_schema(found)) == violations
+    assert {f.path for f in found} <= {"apps/child.yaml"}  # nothing reported on the parent's file
