@@ -40,13 +40,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from gitops_guard.checks.base import at_document
+from gitops_guard.checks.base import Settings, at_document
 from gitops_guard.findings import Finding, Outcome, Severity
 from gitops_guard.render import flux_vars, kustomize, mapping, tools
 from gitops_guard.render import tree as tree_mod
 from gitops_guard.render.check import FAILED, UNRESOLVED
 from gitops_guard.render.reach import NAMES
-from gitops_guard.resources import Resource, object_ref
+from gitops_guard.resources import Resource, from_files, object_ref
 from gitops_guard.source.classify import FileKind
 from gitops_guard.source.load import SourceFile
 from gitops_guard.source.walk import display_path
@@ -296,6 +296,34 @@ def variables(plan: Plan, resources: Sequence[Resource]) -> Variables:
 
 
 # --- build and map ---------------------------------------------------------------------------
+
+
+def apply(
+    resources: Sequence[Resource],
+    files: Sequence[SourceFile],
+    settings: Settings,
+    load: Loader,
+    *,
+    failed: frozenset[str],
+    exclude: Any,
+    timeout: float,
+    jobs: int,
+    partial: bool,
+) -> FluxOutcome | None:
+    """The render stage's objects as the run's Flux Kustomizations apply them (None: nothing
+    to build, or no kustomize).  ``partial``: the run names files, so parents may be elsewhere."""
+    import tempfile
+
+    cwd = settings.cwd.resolve()
+    checked = {sf.abspath: sf for sf in files}
+    extra = others(cwd, checked, exclude) if partial else []
+    todo = plans([*resources, *from_files(extra)], [*files, *extra], cwd)
+    binary = tools.find_kustomize(settings.cache_dir / "bin" if settings.cache_dir else None)
+    if not todo or binary is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="gitops-guard-flux-") as tmp:
+        return build_all(todo, resources, files, checked, load, binary, Path(tmp), cwd,
+                         exclude=exclude, timeout=timeout, jobs=jobs, failed=failed)  # fmt: skip
 
 
 def build_all(

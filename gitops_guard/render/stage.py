@@ -31,7 +31,7 @@ from gitops_guard.render import tree as tree_mod
 from gitops_guard.render.check import FAILED
 from gitops_guard.render.helm_options import HelmOptions
 from gitops_guard.render.reach import CHART_FILES, chart_of, kustomize_inputs, near_kustomization, under
-from gitops_guard.resources import Resource, from_files, object_ref
+from gitops_guard.resources import Resource, object_ref
 from gitops_guard.source.classify import FileKind
 from gitops_guard.source.limits import Limits
 from gitops_guard.source.load import SourceFile, read
@@ -73,41 +73,16 @@ def render(
     from gitops_guard.render import flux_build
 
     if flux_build.wants(out.resources) or (partial and flux_build.has_flux(out.resources)):
-        out = _as_flux_applies(out, files, settings, exclude, timeout, jobs, partial=partial)
+        # Objects as Flux Kustomizations apply them (render/flux_build.py).
+        loader = _Loader({sf.abspath: sf for sf in files}, settings.cwd.resolve())
+        failed = frozenset(f.path for f in out.findings if f.rule == FAILED.id)
+        flux = flux_build.apply(out.resources, files, settings, loader, failed=failed, exclude=exclude,
+                                timeout=timeout, jobs=jobs, partial=partial)  # fmt: skip
+        if flux is not None:
+            out.resources, out.processes = flux.resources, out.processes + flux.processes
+            out.findings += flux.findings
+            out.rendered_paths |= flux.rendered_paths
     return out
-
-
-def _as_flux_applies(
-    out: RenderOutcome,
-    files: Sequence[SourceFile],
-    settings: Settings,
-    exclude: Any,
-    timeout: float,
-    jobs: int,
-    *,
-    partial: bool,
-) -> RenderOutcome:
-    from gitops_guard.render import flux_build
-
-    cwd = settings.cwd.resolve()
-    checked = {sf.abspath: sf for sf in files}
-    # Only some files (a hook run on a child Kustomization): its parent is in another file.
-    extra = flux_build.others(cwd, checked, exclude) if partial else []
-    plans = flux_build.plans([*out.resources, *from_files(extra)], [*files, *extra], cwd)
-    binary = tools.find_kustomize(settings.cache_dir / "bin" if settings.cache_dir else None)
-    if not plans or binary is None:
-        return out
-    failed = frozenset(f.path for f in out.findings if f.rule == FAILED.id)
-    with tempfile.TemporaryDirectory(prefix="gitops-guard-flux-") as tmp:
-        flux = flux_build.build_all(plans, out.resources, files, checked, _Loader(checked, cwd), binary,
-                                    Path(tmp), cwd, exclude=exclude, timeout=timeout, jobs=jobs,
-                                    failed=failed)  # fmt: skip
-    return RenderOutcome(
-        flux.resources,
-        out.findings + flux.findings,
-        out.rendered_paths | flux.rendered_paths,
-        out.processes + flux.processes,
-    )
 
 
 def _render(
