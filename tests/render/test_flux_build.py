@@ -376,3 +376,25 @@ def test_hook_run_on_a_child_finds_the_parent_in_another_file(
     found = render_check(files, paths=["apps/child.yaml"], select=["schema", "render"])
     assert len(_schema(found)) == violations
     assert {f.path for f in found} <= {"apps/child.yaml"}  # nothing reported on the parent's file
+
+
+@pytest.mark.parametrize(
+    "patch",
+    [
+        "  patches:\n    - patch: '{not: yaml'\n      target: {kind: Deployment}\n",
+        '  patches:\n    - patch: \'[{"op": "remove", "path": "/spec/nothing"}]\'\n'
+        "      target: {kind: Deployment}\n",
+    ],
+)
+def test_a_patch_kustomize_refuses_is_not_checked_and_files_stay_as_written(
+    render_check: Renderer, patch: str
+) -> None:
+    [f] = render_check({"clusters/ks.yaml": parent(patch), **APPS}, select=["schema", "render"])
+    assert (f.rule, f.path, f.severity, f.outcome) == (
+        "render/failed",
+        "clusters/ks.yaml",
+        Severity.WARNING,
+        Outcome.NOT_CHECKED,
+    )
+    assert f.line == 9  # spec.path
+    assert "Traceback" not in f.message
