@@ -347,6 +347,8 @@ def build_all(
     tree = tree_mod.discover(cwd, files, exclude)
     around = _checked_dirs(checked, cwd)
     todo = [p for p in todo if any(d in around for d in (p.directory, *(k.dir for k in _members(p, tree))))]
+    # A kustomization that failed on its own fails every build that includes it: not run again.
+    todo = [p for p in todo if not any(display_path(k.file, cwd) in failed for k in _members(p, tree))]
     run = _Run(tree, checked, load, binary, scratch, cwd, timeout, jobs, failed)
     out = FluxOutcome(list(resources))
     run.apply(todo, out)
