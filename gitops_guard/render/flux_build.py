@@ -32,10 +32,7 @@ Offline limits, chosen for precision (a false error blocks a deploy):
 
 from __future__ import annotations
 
-import json
-import os
-import posixpath
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -45,43 +42,20 @@ from gitops_guard.findings import Finding, Outcome, Severity
 from gitops_guard.render import flux_vars, kustomize, mapping, tools
 from gitops_guard.render import tree as tree_mod
 from gitops_guard.render.check import FAILED, UNRESOLVED
+from gitops_guard.render.flux_overlay import (
+    Variables,
+    generated_resources,
+    inline_patches,
+    overlay,
+    variables,
+)
+from gitops_guard.render.flux_plan import Plan, orphan_plans, others, plans
 from gitops_guard.render.reach import NAMES
 from gitops_guard.resources import Resource, from_files, object_ref
-from gitops_guard.source.classify import FileKind
+from gitops_guard.source.limits import Limits
 from gitops_guard.source.load import SourceFile
 from gitops_guard.source.walk import display_path
-from gitops_guard.source.yamldoc import Document, node_at, parse
-
-FLUX_GROUP = "kustomize.toolkit.fluxcd.io"
-# Kustomization fields that change the objects kustomize-controller applies.
-TRANSFORMS = (
-    "patches",
-    "patchesStrategicMerge",
-    "patchesJson6902",
-    "targetNamespace",
-    "namePrefix",
-    "nameSuffix",
-    "commonMetadata",
-    "images",
-    "postBuild",
-)
-_ARTIFACT_KINDS = ("OCIRepository", "Bucket")
-
-
-@dataclass(frozen=True)
-class Plan:
-    """One Flux Kustomization to build: its object, its spec and its path here."""
-
-    resource: Resource
-    spec: dict[str, Any]
-    directory: Path  # absolute
-    kustomized: bool  # the path has its own kustomization (else Flux generates one)
-    assumed: str = ""  # how an artifact source was mapped to this repository
-    root: Path = Path("/")  # the directory spec.path is relative to (the source's root here)
-    files: tuple[Path, ...] = ()  # what to build instead of the path (children nothing applies)
-    # Built for children that nothing applies: a failure leaves them as written, unreported.
-    speculative: bool = False
-    schema_free: bool = False  # only custom resources: kustomize's built-in schema is not loaded
+from gitops_guard.source.yamldoc import parse
 
 
 @dataclass
@@ -93,207 +67,6 @@ class FluxOutcome:
 
 
 Loader = Callable[[Path], SourceFile | None]
-
-
-def wants(resources: Iterable[Resource]) -> bool:
-    """Whether any Flux Kustomization among ``resources`` changes the objects it applies."""
-    return any(_is_flux(r) and any(k in _spec(r.body) for k in TRANSFORMS) for r in resources)
-
-
-def has_flux(resources: Iterable[Resource]) -> bool:
-    return any(_is_flux(r) for r in resources)
-
-
-def plans(resources: Sequence[Resource], files: Sequence[SourceFile], cwd: Path) -> list[Plan]:
-    """The Flux Kustomizations with transforms whose path is a directory here."""
-    from gitops_guard.gitops import apps
-    from gitops_guard.gitops.repository import Repository
-
-    flux = [r for r in resources if _is_flux(r) and any(k in _spec(r.body) for k in TRANSFORMS)]
-    if not flux:
-        return []
-    repo = Repository.discover(cwd)
-    model = apps.build(resources, repo, abspaths={f.path: f.abspath for f in files})
-    by_doc = {(id(r.document)): r for r in flux}
-    out: list[Plan] = []
-    for d in model.deployers:
-        res = by_doc.get(id(d.document))
-        if res is None or d.kind != "Kustomization" or not d.sources:
-            continue
-        source = d.sources[0]
-        directory, assumed = source.directory, ""
-        root = repo.root
-        if directory is None and source.remote and (source.repo_url or "").startswith(_ARTIFACT_KINDS):
-            found = _artifact_directory(repo, model.file_rel.get(d.path), source.path)
-            if found is not None:
-                directory, base = found
-                root = repo.abspath(base)
-                assumed = f"{source.repo_url} taken to hold this repository's {base}"
-        if directory is None:
-            continue
-        absolute = repo.abspath(directory)
-        kustomized = any((absolute / n).is_file() for n in NAMES)
-        out.append(Plan(res, _spec(res.body), absolute, kustomized, assumed, root))
-    return out
-
-
-def others(cwd: Path, checked: dict[Path, SourceFile], exclude: Any = None) -> list[SourceFile]:
-    """The repository's other Flux Kustomization files, for a run over some files only (a hook
-    run on a child's ``ks.yaml``: the parent that patches it is not among them).  Files are
-    read only when their bytes name the Flux API group."""
-    from gitops_guard.source.limits import Limits
-    from gitops_guard.source.load import read
-    from gitops_guard.source.walk import discover
-
-    candidates, _ = discover(["."], cwd, exclude=exclude)
-    out = []
-    for cand in candidates:
-        if cand.abspath in checked or cand.abspath.suffix not in (".yaml", ".yml"):
-            continue
-        try:
-            raw = cand.abspath.read_bytes()
-        except OSError:
-            continue
-        if b"kustomize.toolkit.fluxcd.io/" in raw and b"Kustomization" in raw:
-            out.append(read(cand, FileKind.MANIFEST, Limits()))
-    return out
-
-
-def _artifact_directory(repo: Any, file_rel: str | None, path: str | None) -> tuple[str, str] | None:
-    """The repository directory an artifact's ``path`` most likely is: below the deepest
-    ancestor of the Kustomization's own file that has it."""
-    from gitops_guard.gitops.repository import normalize_path
-
-    inner = normalize_path(path or ".")
-    if file_rel is None or inner is None:
-        return None
-    base = posixpath.dirname(file_rel)
-    while True:
-        candidate = normalize_path(posixpath.join(base, inner)) if base else inner
-        if candidate is not None and repo.is_dir(candidate):
-            return candidate, base or "."
-        if not base:
-            return None
-        base = posixpath.dirname(base)
-
-
-def overlay(spec: dict[str, Any]) -> dict[str, Any]:
-    """The kustomization fields kustomize-controller adds for ``spec`` (postBuild aside)."""
-    out: dict[str, Any] = {}
-    target = spec.get("targetNamespace")
-    if isinstance(target, str) and target:
-        out["namespace"] = target
-    for key in ("namePrefix", "nameSuffix"):
-        if isinstance(spec.get(key), str) and spec[key]:
-            out[key] = spec[key]
-    patches: list[dict[str, Any]] = []
-    for entry in _list(spec.get("patches")):
-        if isinstance(entry, dict) and isinstance(entry.get("patch"), str):
-            patches.append(_with_target({"patch": entry["patch"]}, entry.get("target")))
-    for entry in _list(spec.get("patchesStrategicMerge")):
-        if isinstance(entry, dict):
-            patches.append({"patch": json.dumps(entry)})
-    for entry in _list(spec.get("patchesJson6902")):
-        if isinstance(entry, dict) and isinstance(entry.get("patch"), list):
-            patches.append(_with_target({"patch": json.dumps(entry["patch"])}, entry.get("target")))
-    if patches:
-        out["patches"] = patches
-    images = [
-        {k: v for k, v in i.items() if k in ("name", "newName", "newTag", "digest")}
-        for i in _list(spec.get("images"))
-        if isinstance(i, dict) and isinstance(i.get("name"), str)
-    ]
-    if images:
-        out["images"] = images
-    common = spec.get("commonMetadata")
-    if isinstance(common, dict):
-        labels = common.get("labels")
-        if isinstance(labels, dict) and labels:
-            # Flux's common labels go on metadata only, never into selectors.
-            out["labels"] = [{"pairs": labels, "includeSelectors": False, "includeTemplates": False}]
-        annotations = common.get("annotations")
-        if isinstance(annotations, dict) and annotations:
-            out["commonAnnotations"] = annotations
-    return out
-
-
-def _with_target(patch: dict[str, Any], target: Any) -> dict[str, Any]:
-    if isinstance(target, dict):
-        keys = ("group", "version", "kind", "name", "namespace", "labelSelector", "annotationSelector")
-        selector = {k: v for k, v in target.items() if k in keys and isinstance(v, str)}
-        if selector:
-            patch["target"] = selector
-    return patch
-
-
-def generated_resources(directory: Path) -> list[Path]:
-    """What kustomize-controller's generated kustomization lists: YAML files below the path,
-    recursively; a sub-directory with a kustomization is one entry, not descended into."""
-    out: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(directory):
-        here = Path(dirpath)
-        dirnames.sort()
-        keep = []
-        for d in dirnames:
-            sub = here / d
-            if d.startswith("."):
-                continue
-            if any((sub / n).is_file() for n in NAMES):
-                out.append(sub)
-            else:
-                keep.append(d)
-        dirnames[:] = keep
-        out += [here / n for n in sorted(filenames) if n.endswith((".yaml", ".yml"))]
-    return out
-
-
-# --- variables -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Variables:
-    values: dict[str, str]
-    hidden: frozenset[str]  # names a Secret provides: known, never substituted
-    active: bool  # postBuild substitution runs at all
-
-
-def variables(plan: Plan, resources: Sequence[Resource]) -> Variables:
-    post = plan.spec.get("postBuild")
-    if not isinstance(post, dict):
-        return Variables({}, frozenset(), active=False)
-    values: dict[str, str] = {}
-    hidden: set[str] = set()
-    refs = _list(post.get("substituteFrom"))
-    ns = plan.resource.ref.namespace
-    near = plan.resource.path
-    from gitops_guard.gitops.evidence import Objects
-
-    objs = Objects(resources)
-    for ref in refs:
-        if not isinstance(ref, dict) or ref.get("kind") not in ("ConfigMap", "Secret"):
-            continue
-        name = ref.get("name")
-        if not isinstance(name, str):
-            continue
-        found = objs.find("", ref["kind"], ns, name, near)
-        if found is None:
-            continue  # in the cluster only (or optional and absent): its variables stay unresolved
-        if ref["kind"] == "ConfigMap":
-            data = found.body.get("data")
-            for k, v in (data if isinstance(data, dict) else {}).items():
-                if isinstance(v, str):
-                    values[str(k)] = v.replace("\n", "")
-        else:
-            for key in ("data", "stringData"):
-                entries = found.body.get(key)
-                hidden.update(str(k) for k in (entries if isinstance(entries, dict) else {}))
-    inline = post.get("substitute")
-    for k, v in (inline if isinstance(inline, dict) else {}).items():
-        if isinstance(v, (str, int, float, bool)):
-            values[str(k)] = (v if isinstance(v, str) else json.dumps(v)).replace("\n", "")
-            hidden.discard(str(k))
-    active = bool(values or hidden or refs)
-    return Variables(values, frozenset(hidden - values.keys()), active=active)
 
 
 # --- build and map ---------------------------------------------------------------------------
@@ -496,87 +269,12 @@ def _placed(plan: Plan, res: Resource, vars_: Variables, kinds: Any) -> tuple[Re
         done = flux_vars.substitute(text, vars_.values, hidden=vars_.hidden)
         unresolved = done.unresolved
         if done.text != text:
-            parsed = parse(done.text, "<flux postBuild>", _limits())
+            parsed = parse(done.text, "<flux postBuild>", Limits())
             data = next((d.data for d in parsed.documents if isinstance(d.data, dict)), None)
             if not parsed.problems and isinstance(data, dict) and data.get("kind"):
                 body = data
     document = replace(res.document, data=body)
     return Resource(object_ref(body), body, document, rendered_by=res.rendered_by), unresolved
-
-
-def orphan_plans(
-    built: Sequence[Plan],
-    resources: Sequence[Resource],
-    tree: dict[Path, tree_mod.Kustomization],
-    cwd: Path,
-    made: set[int],
-) -> list[Plan]:
-    """A parent that patches every child Kustomization (``interval``, ``prune``...) would patch
-    one that nothing applies yet too (an app switched off by commenting it out of the list):
-    such a child, below the parent's source root, is built with the parent's patches that
-    select Flux Kustomizations, so a field the parent sets is not reported missing."""
-    parents = [(p, _kustomization_patches(p.spec)) for p in built]
-    parents = [(p, patches) for p, patches in parents if any(e is not None for e in patches)]
-    if not parents:
-        return []
-    # Units (a file as written, or the kustomize root that renders it) and the objects in each.
-    units: dict[Path, set[tuple[str, str, str]]] = {}
-    for r in resources:
-        if not _is_flux(r) or id(r) in made:
-            continue
-        if r.rendered_by is None:
-            units.setdefault(Path(os.path.normpath(cwd / r.path)), set())
-        else:
-            root = Path(os.path.normpath(cwd / r.rendered_by)).parent
-            if root in tree:
-                units.setdefault(root, set())
-    if not units:
-        return []
-    builtin: set[Path] = set()  # units holding a built-in kind (strategic merge needs kustomize's schema)
-    for r in resources:
-        where = Path(os.path.normpath(cwd / (r.rendered_by or r.path)))
-        unit = where.parent if r.rendered_by is not None else where
-        if unit in units:
-            units[unit].add((r.kind, r.ref.namespace or "", r.ref.name or ""))
-            if r.rendered_by is not None or "." not in r.group or r.group.endswith("k8s.io"):
-                builtin.add(unit)
-    out = []
-    for parent, patches in parents:
-        # One build per batch of units whose objects do not collide (kustomize refuses two
-        # objects with one identity).  A batch of custom-resource files only is built without
-        # kustomize's built-in OpenAPI schema, whose load costs ~0.4 s a process and holds
-        # nothing for those kinds.
-        batches: list[tuple[list[Path], set[tuple[str, str, str]], bool]] = []
-        for unit, ids in sorted(units.items()):
-            if not unit.is_relative_to(parent.root):
-                continue
-            custom = unit not in builtin
-            batch = next((b for b in batches if b[2] == custom and not (b[1] & ids)), None)
-            if batch is None:
-                batches.append(([unit], set(ids), custom))
-            else:
-                batch[0].append(unit)
-                batch[1].update(ids)
-        for listed, _, custom in batches:
-            out.append(Plan(parent.resource, {"patches": patches}, parent.root, False, parent.assumed,
-                            parent.root, tuple(listed), speculative=True, schema_free=custom))  # fmt: skip
-        units = {u: ids for u, ids in units.items() if not u.is_relative_to(parent.root)}
-    return out
-
-
-def _kustomization_patches(spec: dict[str, Any]) -> list[Any]:
-    """``spec.patches`` with the entries that do not select Flux Kustomizations blanked
-    (indices kept, so findings still point at the right entry)."""
-    out: list[Any] = []
-    for entry in _list(spec.get("patches")):
-        target = entry.get("target") if isinstance(entry, dict) else None
-        selects = (
-            isinstance(target, dict)
-            and target.get("kind") == "Kustomization"
-            and target.get("group") in (None, FLUX_GROUP)
-        )
-        out.append(entry if selects else None)
-    return out
 
 
 def _checked_dirs(checked: dict[Path, SourceFile], cwd: Path) -> set[Path]:
@@ -641,7 +339,7 @@ class _Mapper:
             done = flux_vars.substitute(text, self.vars.values, hidden=self.vars.hidden)
             unresolved = done.unresolved
             if done.text != text:
-                parsed = parse(done.text, "<flux postBuild>", _limits())
+                parsed = parse(done.text, "<flux postBuild>", Limits())
                 data = next((d.data for d in parsed.documents if isinstance(d.data, dict)), None)
                 if not parsed.problems and isinstance(data, dict) and data.get("kind"):
                     kustomize.take_origin(data, self.workdir)
@@ -677,80 +375,6 @@ class _Mapper:
         return Resource(object_ref(body), body, doc, rendered_by=self.label)
 
 
-def _limits() -> Any:
-    from gitops_guard.source.limits import Limits
-
-    return Limits()
-
-
-# --- inline patches, mapped into the Flux Kustomization's file --------------------------------
-
-
-@dataclass
-class InlinePatch(Document):
-    """A ``spec.patches[].patch`` string parsed on its own, positioned in its file: a literal
-    block scalar's lines map one to one (the usual form); any other style points at the
-    entry's ``patch:`` value."""
-
-    anchor: tuple[int | None, int | None] = (None, None)
-    offset: tuple[int, int] | None = None  # (line of the block's first content line, indent)
-
-    def locate(self, path: Sequence[str | int], *, key: bool = False) -> tuple[int | None, int | None]:
-        if self.offset is None or self.tree() is None:
-            return self.anchor
-        line, column = super().locate(path, key=key)
-        if line is None or column is None:
-            return self.anchor
-        return self.offset[0] + line - 1, self.offset[1] + column
-
-
-def inline_patches(plan: Plan, text: str) -> list[tuple[Document, dict[str, Any] | None]]:
-    """Each inline patch of ``plan`` as a document positioned in ``text`` (its file)."""
-    doc = plan.resource.document
-    entries = _list(plan.spec.get("patches"))
-    out: list[tuple[Document, dict[str, Any] | None]] = []
-    lines = text.split("\n")
-    for i, entry in enumerate(entries):
-        if not isinstance(entry, dict) or not isinstance(entry.get("patch"), str):
-            continue
-        parsed = parse(entry["patch"], doc.path, _limits())
-        first = next((d for d in parsed.documents if d.data is not None), None)
-        if first is None:
-            continue
-        at = ("spec", "patches", i, "patch")
-        anchor = doc.locate(at)
-        node = node_at(doc.tree(), at)
-        offset = None
-        if node is not None and getattr(node, "style", None) == "|":
-            start = node.start_mark.line + 1  # 0-based line of the first content line
-            indent = _indent(lines, start)
-            if indent is not None:
-                offset = (start + 1, indent)
-        target = entry.get("target")
-        out.append(
-            (
-                InlinePatch(
-                    doc.path,
-                    doc.index,
-                    first.data,
-                    first.root,
-                    recompose=first.recompose,
-                    anchor=anchor,
-                    offset=offset,
-                ),
-                target if isinstance(target, dict) else None,
-            )
-        )
-    return out
-
-
-def _indent(lines: list[str], index: int) -> int | None:
-    if not 0 <= index < len(lines):
-        return None
-    line = lines[index]
-    return len(line) - len(line.lstrip(" "))
-
-
 # --- findings --------------------------------------------------------------------------------
 
 
@@ -774,19 +398,3 @@ def _unresolved(plan: Plan, res: Resource, names: frozenset[str]) -> Finding:
     )
     return at_document(UNRESOLVED, res.document, message, obj=res.ref, outcome=Outcome.NOT_CHECKED,
                        fingerprint_key=",".join(sorted(names)))  # fmt: skip
-
-
-# --- small helpers ---------------------------------------------------------------------------
-
-
-def _is_flux(r: Resource) -> bool:
-    return r.group == FLUX_GROUP and r.kind == "Kustomization"
-
-
-def _spec(body: dict[str, Any]) -> dict[str, Any]:
-    spec = body.get("spec")
-    return spec if isinstance(spec, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []

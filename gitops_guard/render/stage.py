@@ -70,10 +70,12 @@ def render(
 ) -> RenderOutcome:
     """``partial``: the run names files (a hook run), so objects in other files can matter."""
     out = _render(files, resources, settings, exclude=exclude, timeout=timeout, jobs=jobs)
-    from gitops_guard.render import flux_build
+    from gitops_guard.render import flux_plan
 
-    if flux_build.wants(out.resources) or (partial and flux_build.has_flux(out.resources)):
+    if flux_plan.wants(out.resources) or (partial and flux_plan.has_flux(out.resources)):
         # Objects as Flux Kustomizations apply them (render/flux_build.py).
+        from gitops_guard.render import flux_build
+
         loader = _Loader({sf.abspath: sf for sf in files}, settings.cwd.resolve())
         failed = frozenset(f.path for f in out.findings if f.rule == FAILED.id)
         flux = flux_build.apply(out.resources, files, settings, loader, failed=failed, exclude=exclude,
