@@ -32,6 +32,7 @@ Offline limits, chosen for precision (a false error blocks a deploy):
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -49,7 +50,7 @@ from gitops_guard.render.flux_overlay import (
     overlay,
     variables,
 )
-from gitops_guard.render.flux_plan import Plan, orphan_plans, others, plans
+from gitops_guard.render.flux_plan import Plan, as_list, orphan_plans, others, plans
 from gitops_guard.render.reach import NAMES
 from gitops_guard.resources import Resource, from_files, object_ref
 from gitops_guard.source.limits import Limits
@@ -207,7 +208,9 @@ class _Run:
         out.rendered_paths |= shown | {r.path for r in rendered}
 
     def _quick(self, plan: Plan, built_roots: set[str]) -> bool:
-        if plan.files or not plan.kustomized or set(overlay(plan.spec)) - {"namespace"}:
+        if plan.files or not plan.kustomized or plan.spec.get("components"):
+            return False
+        if set(overlay(plan.spec)) - {"namespace"}:
             return False
         label = display_path(plan.directory / _kustomization_name(plan.directory), self.cwd)
         return label in built_roots
@@ -223,6 +226,13 @@ class _Run:
         if listed == []:
             return kustomize.Built()
         fields = overlay(plan.spec)
+        # spec.components are relative to the path (Flux adds them to its kustomization).
+        components = [c for c in as_list(plan.spec.get("components")) if isinstance(c, str)]
+        if components:
+            fields["components"] = [
+                os.path.relpath(os.path.normpath(plan.directory / c), self._dir(i)).replace(os.sep, "/")
+                for c in components
+            ]
         if plan.schema_free:
             self._dir(i).mkdir(parents=True, exist_ok=True)
             (self._dir(i) / "openapi.json").write_text('{"definitions": {}}\n', encoding="utf-8")

@@ -28,6 +28,7 @@ from gitops_guard.source.load import SourceFile
 FLUX_GROUP = "kustomize.toolkit.fluxcd.io"
 # Kustomization fields that change the objects kustomize-controller applies.
 TRANSFORMS = (
+    "components",
     "patches",
     "patchesStrategicMerge",
     "patchesJson6902",

@@ -398,3 +398,30 @@ def test_a_patch_kustomize_refuses_is_not_checked_and_files_stay_as_written(
     )
     assert f.line == 9  # spec.path
     assert "Traceback" not in f.message
+
+
+COMPONENT = {
+    "components/backup/kustomization.yaml": (
+        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n  - pvc.yaml\n"
+    ),
+    "components/backup/pvc.yaml": (
+        "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: ${APP}\nspec:\n"
+        "  accessModes: ['${MODE:=ReadWriteOnce}']\n"
+        "  resources:\n    requests:\n      storage: ${SIZE:=1Gi}\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("with_component", [True, False])
+def test_components_are_relative_to_the_path(rendered: Any, with_component: bool) -> None:
+    spec = "  postBuild:\n    substitute:\n      APP: api\n"
+    if with_component:
+        spec = "  components:\n    - ../components/backup\n" + spec
+    objs = rendered({"clusters/ks.yaml": parent(spec), **APPS, **COMPONENT})
+    if with_component:  # the component's object, as the Kustomization applies it
+        pvc = objs[("PersistentVolumeClaim", "api")]
+        assert pvc.body["spec"]["accessModes"] == ["ReadWriteOnce"]
+        assert pvc.path == "components/backup/pvc.yaml"
+    else:  # a component no one uses stays as written
+        assert ("PersistentVolumeClaim", "api") not in objs
+        assert ("PersistentVolumeClaim", "${APP}") in objs
