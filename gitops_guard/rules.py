@@ -14,12 +14,37 @@ from gitops_guard.findings import Severity
 
 
 @dataclass(frozen=True)
+class Also:
+    """Another severity some findings of a rule carry, and when."""
+
+    severity: Severity
+    when: str
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
     severity: Severity
     summary: str
     # User documentation with PASS/FAIL examples, shown by `gitops-guard rules`.
     doc: str = ""
+    # A rule whose findings differ in severity says when each applies: ``when`` for
+    # ``severity``, ``also`` for the others.  The catalogue shows all of them, and a check
+    # can only report a severity listed here (``severity_for``).
+    when: str = ""
+    also: tuple[Also, ...] = ()
+
+    @property
+    def severities(self) -> tuple[Severity, ...]:
+        return (self.severity, *(a.severity for a in self.also))
+
+    def severity_for(self, severity: Severity | None = None) -> Severity:
+        """``severity`` (default: the rule's own) when the catalogue documents it for this rule."""
+        if severity is None:
+            return self.severity
+        if severity not in self.severities:
+            raise ValueError(f"rule {self.id} does not document severity {severity.value}")
+        return severity
 
     @property
     def family(self) -> str:

@@ -10,16 +10,32 @@ from gitops_guard.rules import Rule
 def catalogue(rules: Iterable[Rule], *, markdown: bool = False) -> str:
     out: list[str] = []
     for rule in rules:
+        levels = _levels(rule)
         if markdown:
-            out.append(f"### `{rule.id}` ({rule.severity.value})\n\n{rule.summary}\n")
+            out.append(f"### `{rule.id}` ({_either(rule)})\n\n{rule.summary}\n")
+            if levels:
+                out.append("".join(f"- **{sev}** when {when}\n" for sev, when in levels))
             if rule.help:
                 out.append(_markdown_body(rule.help) + "\n")
         else:
-            out.append(f"{rule.id}  [{rule.severity.value}]\n  {rule.summary}\n")
+            out.append(f"{rule.id}  [{'|'.join(s.value for s in rule.severities)}]\n  {rule.summary}\n")
+            out.extend(f"  {sev} when {when}\n" for sev, when in levels)
             if rule.help:
                 out.append("".join(f"    {line}\n" if line else "\n" for line in rule.help.splitlines()))
             out.append("\n")
     return "\n".join(out) if markdown else "".join(out)
+
+
+def _levels(rule: Rule) -> list[tuple[str, str]]:
+    """(severity, when) for a rule whose findings differ in severity; empty for one severity."""
+    if not rule.also:
+        return []
+    return [(rule.severity.value, rule.when), *((a.severity.value, a.when) for a in rule.also)]
+
+
+def _either(rule: Rule) -> str:
+    names = [s.value for s in rule.severities]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 def _markdown_body(text: str) -> str:

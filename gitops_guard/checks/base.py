@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from gitops_guard.findings import Finding, ObjectRef, Outcome
+from gitops_guard.findings import Finding, ObjectRef, Outcome, Severity
 from gitops_guard.resources import Resource
 from gitops_guard.rules import Rule
 from gitops_guard.source.load import SourceFile
@@ -53,11 +53,13 @@ def at_document(
     obj: ObjectRef | None = None,
     outcome: Outcome = Outcome.VIOLATION,
     fingerprint_key: str = "",
+    severity: Severity | None = None,
 ) -> Finding:
+    """``severity``: one the rule documents besides its own (see ``Rule.also``)."""
     where, line, column = doc.position(path, key=key)
     return Finding(
         rule=rule.id,
-        severity=rule.severity,
+        severity=rule.severity_for(severity),
         path=where,
         line=line,
         column=column,
@@ -77,5 +79,9 @@ def at_file(
     column: int | None = None,
     outcome: Outcome = Outcome.VIOLATION,
     fingerprint_key: str = "",
+    severity: Severity | None = None,
+    obj: ObjectRef | None = None,
 ) -> Finding:
-    return Finding(rule.id, rule.severity, path, line, column, message, None, outcome, fingerprint_key)
+    return Finding(
+        rule.id, rule.severity_for(severity), path, line, column, message, obj, outcome, fingerprint_key
+    )

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING
 
 from gitops_guard.checks.base import CheckContext, at_document
 from gitops_guard.findings import Finding, Outcome, Severity
-from gitops_guard.rules import Rule
+from gitops_guard.rules import Also, Rule
 
 if TYPE_CHECKING:
     from gitops_guard.policy.evaluate import Result
+    from gitops_guard.policy.shipped import ShippedDoc
 
 FAMILY = "policy"
 REPOSITORY = Rule(
@@ -39,9 +40,9 @@ REPOSITORY = Rule(
     name: select, ignore and configure each one like any rule
     (`--select policy/require-team-label`).
 
-    Severity follows the binding's validationActions: Deny is an error, Warn a
-    warning, Audit info. An expression that errors (no such key, ...) denies
-    under failurePolicy Fail, as the API server does, and passes under Ignore.
+    Severity follows the binding's validationActions. An expression that errors
+    (no such key, ...) denies under failurePolicy Fail, as the API server does,
+    and passes under Ignore.
 
     Could not check (reported, never a pass; at most a warning): the labels of a
     namespace the repository does not define (namespaceSelector, namespaceObject),
@@ -79,17 +80,37 @@ REPOSITORY = Rule(
           name: api
           labels: {team: payments}
     """,
+    when="the binding's validationActions include Deny",
+    also=(
+        Also(
+            Severity.WARNING,
+            "the binding's strongest action is Warn, or a policy could not be checked (at most a warning)",
+        ),
+        Also(Severity.INFO, "the binding's only action is Audit"),
+    ),
 )
+
+
+def _shipped_rule(sd: ShippedDoc) -> Rule:
+    """A shipped policy reports at its own binding's severity and a gap at most as a warning;
+    a repository policy of the same name replaces it with its own bindings, so every
+    severity of ``REPOSITORY`` stays possible."""
+    levels = (Also(REPOSITORY.severity, REPOSITORY.when), *REPOSITORY.also)
+    doc = sd.doc + "\n\nShipped with gitops-guard: off by default, on in the `strict` preset."
+    return Rule(
+        f"{FAMILY}/{sd.name}",
+        sd.severity,
+        sd.summary,
+        doc,
+        when=next(lv.when for lv in levels if lv.severity is sd.severity),
+        also=tuple(lv for lv in levels if lv.severity is not sd.severity),
+    )
 
 
 def _shipped_rules() -> tuple[Rule, ...]:
     from gitops_guard.policy.shipped import shipped_docs
 
-    rules = []
-    for sd in shipped_docs():
-        doc = sd.doc + "\n\nShipped with gitops-guard: off by default, on in the `strict` preset."
-        rules.append(Rule(f"{FAMILY}/{sd.name}", sd.severity, sd.summary, doc))
-    return tuple(rules)
+    return tuple(_shipped_rule(sd) for sd in shipped_docs())
 
 
 class PolicyCheck:
@@ -162,8 +183,9 @@ class PolicyCheck:
             for res in ctx.resources:
                 results.extend(evaluator.evaluate(res))
         seen: set[tuple[object, ...]] = set()
+        by_id = {r.id: r for r in self.rules}
         for result in results:
-            finding = _finding(result)
+            finding = _finding(result, by_id)
             identity = (finding.rule, finding.path, finding.line, finding.message, finding.object)
             if identity not in seen:
                 seen.add(identity)
@@ -183,14 +205,19 @@ def _admission_object(api_version: str, kind: str) -> bool:
     )
 
 
-def _finding(result: Result) -> Finding:
+def _finding(result: Result, rules: dict[str, Rule]) -> Finding:
     rule_id = f"{FAMILY}/{result.policy}" if result.policy else REPOSITORY.id
+    # A policy of the repository is a rule named at run time, documented by REPOSITORY.
+    rule = rules.get(rule_id) or Rule(
+        rule_id, REPOSITORY.severity, "", when=REPOSITORY.when, also=REPOSITORY.also
+    )
     return at_document(
-        Rule(rule_id, result.severity, ""),
+        rule,
         result.document_of.document,
         result.message,
         path=result.where,
         obj=result.obj,
         outcome=Outcome.VIOLATION if result.checked else Outcome.NOT_CHECKED,
         fingerprint_key=result.key,
+        severity=result.severity,
     )

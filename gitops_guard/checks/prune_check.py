@@ -8,7 +8,7 @@ reconciles, so ``spec.prune: true`` is automated pruning.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -92,7 +92,10 @@ OVERLAPPING = Rule(
     one applied by another inherits its cluster, and a root that applies its own file
     (`flux bootstrap`'s flux-system) starts a cluster of its own. Deployers with the same
     kind, namespace and name are per-cluster variants (one cluster cannot hold both) and
-    never overlap.
+    never overlap. Each overlapping pair is one finding, at the source path of the one
+    written later: a root Application over the whole repository adds its own findings and
+    hides no other pair's. An app of apps deploys the Application manifests, not what they
+    deploy, so it does not overlap its children.
 
     FAIL:
         # apps/api.yaml and legacy/api.yaml, both:
@@ -170,6 +173,9 @@ class _Key:
     line: int | None
     column: int | None
     obj: ObjectRef | None
+    # For overlaps, the other deployer: findings at one node about different partners are
+    # different findings (a root Application over everything must not hide two apps on one path).
+    partner: str = ""
 
 
 class PruneCheck:
@@ -197,7 +203,9 @@ class PruneCheck:
             alternative = build(ctx.resources, Repository(nested, repo.urls), abspaths=abspaths)
             if _resolved(alternative) > 0:
                 model = alternative
-        yield from _grouped(_deployer_findings(model, active))
+        yield from _grouped((f, "") for f in _deployer_findings(model, active))
+        if OVERLAPPING.id in active:
+            yield from _grouped(_overlaps(model))
 
 
 def _checked_tree(ctx: CheckContext, root: Path) -> Path | None:
@@ -256,8 +264,6 @@ def _deployer_findings(model: DeployerModel, active: frozenset[str]) -> Iterator
                 obj=u.obj,
                 outcome=Outcome.NOT_CHECKED,
             )
-    if OVERLAPPING.id in active:
-        yield from _overlaps(model)
 
 
 def _broad(model: DeployerModel, d: Deployer) -> Iterator[Finding]:
@@ -304,7 +310,9 @@ def _broad(model: DeployerModel, d: Deployer) -> Iterator[Finding]:
             )
 
 
-def _overlaps(model: DeployerModel) -> Iterator[Finding]:
+def _overlaps(model: DeployerModel) -> Iterator[tuple[Finding, str]]:
+    """Each overlapping pair once, reported at the later deployer's path, with the earlier one's
+    identity (one per ApplicationSet template, so generated Applications group together)."""
     deployers = model.deployers
     by_file: dict[str, list[tuple[int, int]]] = {}
     by_remote: dict[tuple[str, str, str], list[tuple[int, int]]] = {}
@@ -346,7 +354,7 @@ def _overlaps(model: DeployerModel) -> Iterator[Finding]:
             if pruners
             else "; neither prunes yet, but each reverts the other's changes"
         )
-        yield at_document(
+        finding = at_document(
             OVERLAPPING,
             second.document,
             f"{second.label} deploys {what}, which {first.label} ({first.where()}) also deploys to "
@@ -354,6 +362,12 @@ def _overlaps(model: DeployerModel) -> Iterator[Finding]:
             path=s_second.path_at,
             obj=second.obj,
         )
+        yield finding, _identity(first)
+
+
+def _identity(d: Deployer) -> str:
+    """The written object a deployer comes from: an ApplicationSet's generated Applications share one."""
+    return f"{d.path}#{d.document.index}:{d.generated_by or d.label}"
 
 
 def _order(d: Deployer, s: Source) -> tuple[str, int]:
@@ -402,12 +416,12 @@ def _some(items: list[str], *, noun: str = "") -> str:
     return f"{shown}{f', and {more} more' if more > 0 else ''}"
 
 
-def _grouped(findings: Iterator[Finding]) -> Iterator[Finding]:
+def _grouped(findings: Iterable[tuple[Finding, str]]) -> Iterator[Finding]:
     """ApplicationSet-generated Applications share their template's nodes: one finding per
-    node and rule, saying how many more Applications it stands for."""
+    node, rule and partner, saying how many more Applications it stands for."""
     groups: dict[_Key, list[Finding]] = {}
-    for f in findings:
-        groups.setdefault(_Key(f.rule, f.path, f.line, f.column, f.object), []).append(f)
+    for f, partner in findings:
+        groups.setdefault(_Key(f.rule, f.path, f.line, f.column, f.object, partner), []).append(f)
     for group in groups.values():
         first = group[0]
         more = len({f.message for f in group}) - 1

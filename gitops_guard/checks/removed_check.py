@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitops_guard.checks.base import CheckContext
+from gitops_guard.checks.base import CheckContext, at_file
 from gitops_guard.findings import Finding, ObjectRef, Severity
 from gitops_guard.rules import Rule
 
@@ -51,15 +51,12 @@ class RemovedResourcesCheck:
             for change in pruned:
                 key = change.key
                 verb = "removes" if group.status != "removed" else "deletes the deployer of"
-                yield Finding(
-                    rule=REMOVED.id,
-                    severity=REMOVED.severity,
-                    path=root + group.path if group.path else "",
+                yield at_file(
+                    REMOVED,
+                    root + group.path if group.path else "",
+                    f"this change {verb} {key}; automated prune by {group.label} deletes it from the cluster",
                     line=group.line if group.status != "removed" else None,
-                    column=None,
-                    message=f"this change {verb} {key}; automated prune by {group.label} deletes it "
-                    "from the cluster",
-                    object=ObjectRef(change.api_version, key.kind, key.namespace or None, key.name),
+                    obj=ObjectRef(change.api_version, key.kind, key.namespace or None, key.name),
                     fingerprint_key=f"removed:{group.label}:{key}",
                 )
 

@@ -8,7 +8,6 @@ are ours in both cases.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from gitops_guard.checks.base import CheckContext, at_document, at_file
 from gitops_guard.errors import ConfigError, ToolError
 from gitops_guard.findings import Finding, Outcome, Severity
 from gitops_guard.resources import Resource
-from gitops_guard.rules import Rule
+from gitops_guard.rules import Also, Rule
 from gitops_guard.schema.registry import RepoCrd, SchemaHit, SchemaRegistry
 from gitops_guard.schema.violations import Violation
 
@@ -63,21 +62,28 @@ MISSING = Rule(
 )
 DEPRECATED = Rule(
     "schema/deprecated-api",
-    Severity.WARNING,
+    Severity.ERROR,
     "An apiVersion deprecated or removed in the target Kubernetes version, with its replacement.",
     """
-    Removed apiVersions are errors (the API server rejects them); deprecated ones
-    are warnings. Also covers GitOps CRD versions the current controllers no
-    longer serve (Flux v1beta*, External Secrets v1beta1).
+    Also covers GitOps CRD versions the current controllers no longer serve
+    (Flux v1beta*, External Secrets v1beta1). The target version is
+    `--kubernetes-version` (default: the newest shipped).
 
-    FAIL (Kubernetes 1.22+):
+    FAIL (error, Kubernetes 1.22+):
         apiVersion: extensions/v1beta1
         kind: Ingress
+
+    FAIL (warning, Kubernetes 1.33+):
+        apiVersion: v1
+        kind: Endpoints       # use discovery.k8s.io/v1 EndpointSlice
 
     PASS:
         apiVersion: networking.k8s.io/v1
         kind: Ingress
     """,
+    when="removed: the target version (or, for a CRD, the current controller) no longer serves it, "
+    "so the API server rejects the object",
+    also=(Also(Severity.WARNING, "deprecated but still served: it applies until a version removes it"),),
 )
 NOT_RUN = Rule(
     "check/not-run",
@@ -91,6 +97,14 @@ NOT_RUN = Rule(
         scripts/install-tools                             # or kubeconform on PATH
         gitops-guard check --schema-engine kubeconform
     """,
+    when="a check the run asked for could not run at all (kubeconform missing, a cluster unreachable)",
+    also=(
+        Also(
+            Severity.WARNING,
+            "no kustomize or Helm renderer found: the files are checked as written, and the run's "
+            "exit code comes from the other findings",
+        ),
+    ),
 )
 
 _CRD_API = "apiextensions.k8s.io/v1"
@@ -202,11 +216,15 @@ def _deprecation(res: Resource, version: tuple[int, int]) -> Iterator[Finding]:
     dep = deprecations.lookup(res.api_version, res.kind, version)
     if dep is None:
         return
-    finding = at_document(
-        DEPRECATED, res.document, deprecations.message(dep, version), path=("apiVersion",), obj=res.ref
-    )
     # Removed (or, for CRDs, no longer served) cannot be applied at all: an error.
-    yield replace(finding, severity=Severity.ERROR) if _removed(res, version) else finding
+    yield at_document(
+        DEPRECATED,
+        res.document,
+        deprecations.message(dep, version),
+        path=("apiVersion",),
+        obj=res.ref,
+        severity=Severity.ERROR if _removed(res, version) else Severity.WARNING,
+    )
 
 
 def _removed(res: Resource, version: tuple[int, int]) -> bool:

@@ -1,4 +1,5 @@
-"""The operations gitops-guard needs from a cluster: get, list, server-side apply, delete.
+"""The operations gitops-guard needs from a cluster: get, list, server-side apply, create,
+replace (compare-and-swap on resourceVersion), delete.
 
 Objects are plain dicts as they appear in manifests. Applies are server-side apply (``PATCH``
 with ``application/apply-patch+yaml``) under the field manager ``gitops-guard`` with
@@ -142,14 +143,7 @@ class Client:
         field_manager: str = FIELD_MANAGER,
     ) -> dict[str, Any]:
         """Server-side apply ``obj``; returns the object as the server stored (or would store) it."""
-        api_version, kind, name, meta = _identity(obj)
-        info = self.resolve(api_version, kind)
-        body = dict(obj)
-        namespace: str | None = None
-        if info.namespaced:
-            namespace = meta.get("namespace") or self.namespace
-            if meta.get("namespace") != namespace:
-                body["metadata"] = dict(meta, namespace=namespace)
+        info, namespace, body, name = self._write_target(obj)
         what = f"apply {_describe(info, namespace, name)}{' (dry run)' if dry_run else ''}"
         query = {"fieldManager": field_manager}
         if force:
@@ -166,6 +160,48 @@ class Client:
             what=what,
         )
         return response.json_object(what)
+
+    def create(self, obj: Mapping[str, Any], *, field_manager: str = FIELD_MANAGER) -> dict[str, Any]:
+        """Create ``obj``; an existing object is an ApiError with code 409 (AlreadyExists)."""
+        info, namespace, body, name = self._write_target(obj)
+        what = f"create {_describe(info, namespace, name)}"
+        payload = json.dumps(body, separators=(",", ":"), default=str).encode("utf-8")
+        response = self.transport.request(
+            "POST",
+            info.path(namespace),
+            query={"fieldManager": field_manager},
+            body=payload,
+            content_type="application/json",
+            what=what,
+        )
+        return response.json_object(what)
+
+    def replace(self, obj: Mapping[str, Any], *, field_manager: str = FIELD_MANAGER) -> dict[str, Any]:
+        """Replace ``obj`` whole (``PUT``). With ``metadata.resourceVersion`` set this is a
+        compare-and-swap: a newer object on the server is an ApiError with code 409 (Conflict)."""
+        info, namespace, body, name = self._write_target(obj)
+        what = f"replace {_describe(info, namespace, name)}"
+        payload = json.dumps(body, separators=(",", ":"), default=str).encode("utf-8")
+        response = self.transport.request(
+            "PUT",
+            info.path(namespace, name),
+            query={"fieldManager": field_manager},
+            body=payload,
+            content_type="application/json",
+            what=what,
+        )
+        return response.json_object(what)
+
+    def _write_target(self, obj: Mapping[str, Any]) -> tuple[ResourceInfo, str | None, dict[str, Any], str]:
+        api_version, kind, name, meta = _identity(obj)
+        info = self.resolve(api_version, kind)
+        body = dict(obj)
+        namespace: str | None = None
+        if info.namespaced:
+            namespace = meta.get("namespace") or self.namespace
+            if meta.get("namespace") != namespace:
+                body["metadata"] = dict(meta, namespace=namespace)
+        return info, namespace, body, name
 
     def delete(
         self,

@@ -29,12 +29,14 @@ from gitops_guard.cluster.errors import ApiError, ClusterError, ClusterUnreachab
 from gitops_guard.cluster.kubeconfig import ClusterConfig
 
 # Errors on a reused keep-alive connection that mean "the server closed it while idle":
-# the request is sent again once on a fresh connection.
+# the request is sent again once on a fresh connection. kube-apiserver closes connections idle
+# for 90 s; when that close races the next request, TLS reports an unexpected EOF instead.
 _STALE = (
     http.client.RemoteDisconnected,
     ConnectionResetError,
     BrokenPipeError,
     http.client.CannotSendRequest,
+    ssl.SSLEOFError,
 )
 _MAX_THROTTLE_RETRIES = 5
 

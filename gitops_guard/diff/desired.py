@@ -107,7 +107,7 @@ class DesiredRenderer:
     def _kustomize(self, directory: Path, unrestricted: bool, errors: list[str]) -> list[dict[str, Any]]:
         binary = tools.find_kustomize(self.cache_bin)
         if binary is None:
-            errors.append("kustomize not found (run scripts/install-tools): not rendered")
+            errors.append(f"kustomize not found: not rendered ({tools.install_hint('kustomize')})")
             return []
         built = kustomize.build(
             binary, directory, self._workdir(), self.root, tools.DEFAULT_TIMEOUT, unrestricted=unrestricted
@@ -140,7 +140,7 @@ class DesiredRenderer:
     def _helm(self, chart: Path, errors: list[str], options: HelmOptions) -> list[dict[str, Any]]:
         binary = tools.find_helm(self.cache_bin)
         if binary is None:
-            errors.append("helm not found (run scripts/install-tools): not rendered")
+            errors.append(f"helm not found: not rendered ({tools.install_hint('helm')})")
             return []
         value_files = helm_options.with_inline_file(options, self._workdir().with_suffix(".values.yaml"))
         rendered = helm.template(
@@ -241,6 +241,7 @@ def _substitute(obj: Any, values: Mapping[str, Any]) -> Any:
     if isinstance(obj, list):
         return [_substitute(v, values) for v in obj]
     if isinstance(obj, str) and "${" in obj:
+
         def value(m: re.Match[str]) -> str:
             default = m.group(2) if m.group(2) is not None else m.group(0)
             return str(values.get(m.group(1), default))

@@ -90,8 +90,10 @@ def compare(
     with tempfile.TemporaryDirectory(prefix="gitops-guard-diff-") as tmp:
         scratch = Path(tmp)
         base_root = revisions.materialize(repo_root, base_commit, scratch / "base")
-        head_root = repo_root if head_rev == revisions.WORKTREE else revisions.materialize(
-            repo_root, head_rev, scratch / "head"
+        head_root = (
+            repo_root
+            if head_rev == revisions.WORKTREE
+            else revisions.materialize(repo_root, head_rev, scratch / "head")
         )
         before = _side(base_root, urls, scratch / "base-build", cache_bin, kube)
         after = _side(head_root, urls, scratch / "head-build", cache_bin, kube)
@@ -210,8 +212,12 @@ def _groups(before: _Side, after: _Side, changed_list: list[str], scope: list[st
                         covered |= fp.files
                         covered_dirs |= fp.dirs
                 covered.add(s.model.file_rel.get(d.path) or d.path)
-        if old is not None and new is not None and not (
-            _touched(before, old, changed, changed_dirs) or _touched(after, new, changed, changed_dirs)
+        if (
+            old is not None
+            and new is not None
+            and not (
+                _touched(before, old, changed, changed_dirs) or _touched(after, new, changed, changed_dirs)
+            )
         ):
             continue
         groups.append(_deployer_group(before, old, after, new))

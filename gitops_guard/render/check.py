@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from gitops_guard.checks.base import CheckContext
 from gitops_guard.checks.schema_check import NOT_RUN
 from gitops_guard.findings import Finding, Severity
-from gitops_guard.rules import Rule
+from gitops_guard.rules import Also, Rule
 
 FAILED = Rule(
     "render/failed",
@@ -21,11 +21,13 @@ FAILED = Rule(
     "A kustomization or local Helm chart that does not render (the objects under it are checked as written).",
     """
     `check` builds every kustomize root (a kustomization no other one includes)
-    with the real kustomize binary and renders every local Helm chart with
+    with the real kustomize and renders every local Helm chart with
     `helm template` and its default values; the rendered objects are what the
     other checks validate. A build error, a missing file, a template error or a
-    timeout is reported here, at the kustomization.yaml or Chart.yaml, with the
-    tool's own error line; the files under it are then checked as they are.
+    timeout is reported here with the tool's own error line, at the entry that
+    failed (the `resources`, `components`, `patches` or generator `files` entry,
+    or the template's line and column), else at the kustomization.yaml or
+    Chart.yaml; the files under it are then checked as they are.
     Remote bases, `helmCharts` and chart dependencies that are not vendored are
     never fetched: they are reported as not checked. Turn rendering off with
     `--no-render` or `render: false`.
@@ -44,6 +46,15 @@ FAILED = Rule(
         patches:
           - path: replicas-patch.yaml
     """,
+    when="the build fails on the repository's own files",
+    also=(
+        Also(
+            Severity.WARNING,
+            "it could not be checked: it needs what is never fetched (a remote base, `helmCharts`, a "
+            "chart dependency missing from charts/), it timed out, or an Application's Helm "
+            "options cannot be applied offline",
+        ),
+    ),
 )
 
 

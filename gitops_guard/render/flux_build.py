@@ -107,7 +107,7 @@ def build_all(
     files: Sequence[SourceFile],
     checked: dict[Path, SourceFile],
     load: Loader,
-    binary: list[str],
+    binary: tools.Renderer,
     scratch: Path,
     cwd: Path,
     *,
@@ -137,7 +137,7 @@ class _Run:
     tree: dict[Path, tree_mod.Kustomization]
     checked: dict[Path, SourceFile]
     load: Loader
-    binary: list[str]
+    binary: tools.Renderer
     scratch: Path
     cwd: Path
     timeout: float

@@ -29,6 +29,7 @@ class Rendered:
     objects: list[tuple[dict[str, Any], Path | None]] = field(default_factory=list)
     error: str = ""
     timed_out: bool = False
+    detail: str = ""  # the whole error, only to find the template that failed; never shown
 
     @property
     def ok(self) -> bool:
@@ -78,7 +79,7 @@ def _requirements(chart: Path) -> list[Any]:
 
 
 def template(
-    binary: list[str],
+    binary: tools.Renderer,
     chart: Path,
     kube_version: tuple[int, int],
     timeout: float,
@@ -92,8 +93,15 @@ def template(
     """``helm template``; ``value_files`` in order (the last wins), ``set_values`` as
     (name, value, force_string) like ``--set`` / ``--set-string``."""
     name = release or _release_name(chart.name)
+    if binary.in_process:
+        from gitops_guard.render import helm_sdk
+
+        return helm_sdk.template(
+            chart, kube_version, release=name, namespace=namespace, value_files=value_files,
+            set_values=set_values,
+        )  # fmt: skip
     cmd = [
-        *binary,
+        *binary.argv,
         "template",
         name,
         str(chart),
@@ -109,23 +117,25 @@ def template(
     result = tools.run(cmd, cwd=chart, timeout=timeout)
     if not result.ok:
         error = result.error.replace(str(chart) + os.sep, "").replace(str(cwd) + os.sep, "")
-        return Rendered(error=tools.error_line(error), timed_out=result.timed_out)
+        return Rendered(error=tools.error_line(error), timed_out=result.timed_out, detail=error)
     return Rendered(objects=list(_split(result.stdout, chart)))
 
 
+def split_documents(stream: str) -> list[str]:
+    return [chunk for chunk in _SEPARATOR.split(stream) if chunk.strip()]
+
+
 def _split(stream: str, chart: Path) -> Any:
-    for chunk in _SEPARATOR.split(stream):
-        if not chunk.strip():
-            continue
+    for chunk in split_documents(stream):
         match = _SOURCE.search(chunk)
-        source = _source_path(match.group(1), chart) if match else None
+        source = source_path(match.group(1), chart) if match else None
         parsed = parse(chunk, "<helm template>", Limits())
         for doc in parsed.documents:
             if is_object(doc.data):
                 yield doc.data, source
 
 
-def _source_path(named: str, chart: Path) -> Path:
+def source_path(named: str, chart: Path) -> Path:
     # "<chart name>/templates/x.yaml", or "<chart>/charts/<sub>/templates/x.yaml".
     _, _, rest = named.partition("/")
     return Path(os.path.normpath(chart / rest))

@@ -42,6 +42,9 @@ class Built:
     texts: list[str] = field(default_factory=list)
     error: str = ""
     timed_out: bool = False
+    # The tool's whole error, with absolute paths: only to find the entry that failed (it can
+    # hold file content, so it is never shown).
+    detail: str = ""
 
     @property
     def ok(self) -> bool:
@@ -49,7 +52,7 @@ class Built:
 
 
 def build(
-    binary: list[str],
+    binary: tools.Renderer,
     root: Path,
     workdir: Path,
     cwd: Path,
@@ -76,13 +79,14 @@ def build(
         text = "resources:\n" + "".join(f"  - {_quote(e)}\n" for e in entries)
         text += "buildMetadata: [originAnnotations]\n"
     (workdir / "kustomization.yaml").write_text(text, encoding="utf-8")
-    cmd = [*binary, "build", str(workdir)]
+    # ``kustomize build DIR`` or ``kubectl kustomize DIR``: the flags are the same for both.
+    cmd = [*binary.argv, str(workdir)]
     if unrestricted:
         cmd += ["--load-restrictor", "LoadRestrictionsNone"]
     result = tools.run(cmd, cwd=workdir, timeout=timeout)
     if not result.ok:
         error = _readable(result.error.replace(rel, _display(root, cwd)), workdir, cwd)
-        return Built(error=tools.error_line(error), timed_out=result.timed_out)
+        return Built(error=tools.error_line(error), timed_out=result.timed_out, detail=result.error)
     chunks = _DOCUMENT.split(result.stdout) if keep_text else [result.stdout]
     built = Built()
     for chunk in chunks:

@@ -112,19 +112,14 @@ def _render(
     if not kjobs and not hjobs:
         return RenderOutcome(list(resources), findings)
 
-    binaries: dict[str, list[str] | None] = {}
+    binaries: dict[str, tools.Renderer | None] = {}
     if kjobs:
         binaries["kustomize"] = tools.find_kustomize(cache_bin)
     if hjobs:
         binaries["helm"] = tools.find_helm(cache_bin)
-    runnable = []
-    for kind, group in (("kustomize", kjobs), ("helm", hjobs)):
-        if not group:
-            continue
-        if binaries[kind] is None:
-            findings.append(_not_run(kind, group, cwd, checked))
-        else:
-            runnable.extend(group)
+    runnable = [job for job in (*kjobs, *hjobs) if binaries[job.kind] is not None]
+    if len(runnable) < len(kjobs) + len(hjobs):
+        findings.append(_not_run(binaries, kjobs, hjobs, cwd, checked))
 
     out = RenderOutcome([], findings)
     consumed: set[Path] = set()
@@ -135,7 +130,7 @@ def _render(
             i, job = item
             if job.kind == "kustomize":
                 return kustomize.build(
-                    binaries["kustomize"] or [],
+                    _renderer(binaries, job),
                     job.directory,
                     Path(tmp, str(i)),
                     cwd,
@@ -145,7 +140,7 @@ def _render(
             options = job.options or HelmOptions()
             value_files = helm_options.with_inline_file(options, Path(tmp, f"{i}.values.yaml"))
             return helm.template(
-                binaries["helm"] or [],
+                _renderer(binaries, job),
                 job.directory,
                 settings.kubernetes_version,
                 timeout,
@@ -162,7 +157,7 @@ def _render(
     loader = _Loader(checked, cwd)
     for job, result in zip(runnable, results, strict=True):
         if not result.ok:
-            findings.append(_failed(job, result.error, result.timed_out, cwd, checked))
+            findings.append(_failed(job, result, _renderer(binaries, job), cwd, checked))
             continue
         if job.kind == "kustomize":
             rendered.extend(_kustomize_objects(job, result, loader, checked, consumed))
@@ -215,7 +210,13 @@ def _kustomize_jobs(
                 "download)"
             )
             message = f"not rendered: {why}; files under it are checked as written"
-            findings.append(_at_root(root.file, cwd, checked, message, Outcome.NOT_CHECKED))
+            site = _unfetched_entry(root, remote[0] if remote else None)
+            if site is not None:
+                findings.append(
+                    _at_site(site, cwd, checked, message, Outcome.NOT_CHECKED, fingerprint_key="")
+                )
+            else:
+                findings.append(_at_root(root.file, cwd, checked, message, Outcome.NOT_CHECKED))
             continue
         jobs.append(_Job("kustomize", root.dir, root.file, members))
     return jobs, flux_tree
@@ -243,7 +244,17 @@ def _helm_jobs(
                 f"not rendered: chart dependencies not in charts/ ({names}) are not fetched (rendering "
                 "is offline; vendor them with `helm dependency build`)"
             )
-            findings.append(_at_root(file, cwd, checked, message, Outcome.NOT_CHECKED))
+            deps = doc.data.get("dependencies") if doc is not None else None
+            names_at = [d.get("name") if isinstance(d, dict) else None for d in deps or []]
+            if doc is not None and missing[0] in names_at:  # at the first missing dependency
+                from gitops_guard.render.failure_site import Site
+
+                site = Site(file, doc, ("dependencies", names_at.index(missing[0])))
+                findings.append(
+                    _at_site(site, cwd, checked, message, Outcome.NOT_CHECKED, fingerprint_key="")
+                )
+            else:
+                findings.append(_at_root(file, cwd, checked, message, Outcome.NOT_CHECKED))
             continue
         jobs.append(_Job("helm", chart, file))
     return jobs
@@ -383,14 +394,72 @@ def _first_mapping(docs: list[Document]) -> Document | None:
 # --- findings --------------------------------------------------------------------------------
 
 
-def _failed(job: _Job, error: str, timed_out: bool, cwd: Path, checked: dict[Path, SourceFile]) -> Finding:
+def _renderer(binaries: dict[str, tools.Renderer | None], job: _Job) -> tools.Renderer:
+    found = binaries[job.kind]
+    assert found is not None  # jobs without a renderer are not run
+    return found
+
+
+def _failed(
+    job: _Job, result: Any, renderer: tools.Renderer, cwd: Path, checked: dict[Path, SourceFile]
+) -> Finding:
+    from gitops_guard.render import failure_site
+
+    error, timed_out = result.error, result.timed_out
     tool = "kustomize build" if job.kind == "kustomize" else "helm template"
     offline = timed_out or "127.0.0.1:9" in error or "proxyconnect" in error
     if offline:
         error = error if timed_out else "it needs the network, and rendering is offline"
-    message = f"{tool} failed: {error}; files under it are checked as written"
+    # Which engine ran, when it is not the pinned or PATH binary (its version may differ).
+    by = f" (with {renderer.label})" if renderer.origin not in ("pinned", "PATH") else ""
+    message = f"{tool} failed{by}: {error}; files under it are checked as written"
     outcome = Outcome.NOT_CHECKED if offline else Outcome.VIOLATION
+    if job.kind == "kustomize" and job.closure:
+        site = failure_site.kustomize_site(result.detail, job.closure[0], job.closure)
+    else:
+        site = failure_site.helm_site(result.detail, job.directory)
+    if site is not None and not offline:
+        return _at_site(site, cwd, checked, message, outcome, fingerprint_key=tool)
     return _at_root(job.file, cwd, checked, message, outcome, fingerprint_key=f"{tool}")
+
+
+def _unfetched_entry(root: tree_mod.Kustomization, remote: str | None) -> Any:
+    """The root's own remote ``resources`` entry or ``helmCharts`` list, when the root has it."""
+    from gitops_guard.render import failure_site
+
+    if remote is None:
+        return (
+            failure_site.Site(root.file, root.document, ("helmCharts",))
+            if root.data.get("helmCharts")
+            else None
+        )
+    return failure_site.entry_named(root, remote)
+
+
+def _at_site(
+    site: Any,
+    cwd: Path,
+    checked: dict[Path, SourceFile],
+    message: str,
+    outcome: Outcome,
+    *,
+    fingerprint_key: str,
+) -> Finding:
+    """At the entry (or template line) that failed: a failure_site.Site."""
+    sf = checked.get(site.file)
+    doc = _first_mapping(sf.documents) if sf is not None else site.document
+    # As at a root: not fetched (offline) is a warning, a failing build an error.
+    severity = Severity.WARNING if outcome is Outcome.NOT_CHECKED else Severity.ERROR
+    if doc is not None and site.document is not None:
+        return at_document(
+            FAILED, doc, message, path=site.path, outcome=outcome, fingerprint_key=fingerprint_key,
+            severity=severity,
+        )  # fmt: skip
+    path = sf.path if sf is not None else _show(site.file, cwd)
+    return at_file(
+        FAILED, path, message, line=site.line, column=site.column, outcome=outcome,
+        fingerprint_key=fingerprint_key, severity=severity,
+    )  # fmt: skip
 
 
 def _at_root(
@@ -404,26 +473,44 @@ def _at_root(
 ) -> Finding:
     sf = checked.get(file)
     doc = _first_mapping(sf.documents) if sf is not None else None
-    if doc is not None:
-        found = at_document(FAILED, doc, message, outcome=outcome, fingerprint_key=fingerprint_key)
-    else:
-        path = sf.path if sf is not None else _show(file, cwd)
-        found = at_file(FAILED, path, message, line=1, outcome=outcome, fingerprint_key=fingerprint_key)
     # Not fetched (offline) is "could not check", a warning like schema/missing; a build
     # that fails on the repository's own files is an error.
-    return replace(found, severity=Severity.WARNING) if outcome is Outcome.NOT_CHECKED else found
-
-
-def _not_run(kind: str, group: list[_Job], cwd: Path, checked: dict[Path, SourceFile]) -> Finding:
-    what = "kustomizations" if kind == "kustomize" else "Helm charts"
-    message = (
-        f"{kind} not found (install it with scripts/install-tools or put it on PATH): "
-        f"{len(group)} {what} not rendered; files under them are checked as written"
+    severity = Severity.WARNING if outcome is Outcome.NOT_CHECKED else Severity.ERROR
+    if doc is not None:
+        return at_document(
+            FAILED, doc, message, outcome=outcome, fingerprint_key=fingerprint_key, severity=severity
+        )
+    path = sf.path if sf is not None else _show(file, cwd)
+    return at_file(
+        FAILED, path, message, line=1, outcome=outcome, fingerprint_key=fingerprint_key, severity=severity
     )
-    first = group[0].file
+
+
+def _not_run(
+    binaries: dict[str, tools.Renderer | None],
+    kjobs: list[_Job],
+    hjobs: list[_Job],
+    cwd: Path,
+    checked: dict[Path, SourceFile],
+) -> Finding:
+    """One finding per run for every root and chart left unrendered: what is missing and how
+    to install it.  A warning: reported, never a pass, and not an error of the repository."""
+    missing = [(kind, group) for kind, group in (("kustomize", kjobs), ("helm", hjobs))
+               if group and binaries.get(kind) is None]  # fmt: skip
+    names = " and ".join(kind for kind, _ in missing)
+    what = {"kustomize": ("kustomization", "kustomizations"), "helm": ("Helm chart", "Helm charts")}
+    counts = ", ".join(f"{len(group)} {what[kind][len(group) != 1]}" for kind, group in missing)
+    message = (
+        f"{names} not found: {counts} not rendered (files under them are checked as written); "
+        f"{tools.install_hint(*(kind for kind, _ in missing))}"
+    )
+    first = missing[0][1][0].file
     sf = checked.get(first)
     path = sf.path if sf is not None else _show(first, cwd)
-    return at_file(NOT_RUN, path, message, outcome=Outcome.NOT_CHECKED, fingerprint_key=f"render:{kind}")
+    return at_file(
+        NOT_RUN, path, message, outcome=Outcome.NOT_CHECKED, fingerprint_key="render:" + names,
+        severity=Severity.WARNING,
+    )  # fmt: skip
 
 
 def _show(path: Path, cwd: Path) -> str:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import enum
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from gitops_guard.secrets.refs import is_sops_document
+from gitops_guard.secrets.prefilter import credential_key
 
 PathT = tuple[str | int, ...]
 
@@ -36,6 +37,14 @@ REFERENCE_KINDS = frozenset(
 )
 
 
+class Context(enum.Enum):
+    """What kind of file a candidate comes from, which decides what counts as evidence."""
+
+    YAML = "yaml"  # parsed YAML/JSON: keys and values apart, Kubernetes semantics known
+    TEXT = "text"  # configuration and code (.env, .ini, .tf, scripts): assignments by line
+    DOCS = "docs"  # prose (Markdown, reStructuredText): a value must look random to count
+
+
 @dataclass(frozen=True)
 class Candidate:
     path: PathT  # where the value is in its document; () for a line of a text file
@@ -46,6 +55,11 @@ class Candidate:
     line: int | None = None  # 1-based, for text lines; documents locate by path
     raw: str = ""  # the value as committed (what the fingerprint hashes); defaults to value
     inner: bool = False  # a `key: value` line inside a multi-line string at ``path``
+    # Where ``value`` starts inside the string at ``path`` (an inner line), for the exact line
+    # and column; None when it is the whole string or was decoded (base64 Secret data).
+    offset: int | None = None
+    column: int | None = None  # 1-based column of ``value`` on ``line`` (text files)
+    context: Context = Context.YAML
 
     @property
     def committed(self) -> str:
@@ -71,18 +85,31 @@ def is_secret(data: Any) -> bool:
     return isinstance(data, dict) and data.get("kind") == "Secret" and data.get("apiVersion") == "v1"
 
 
-def from_document(data: Any) -> Iterator[Candidate]:
-    """Every string of a parsed document, with Kubernetes-aware handling."""
-    if is_sops_document(data):
-        return
+def from_document(data: Any, *, sops: bool = False) -> Iterator[Candidate]:
+    """Every string of a parsed document, with Kubernetes-aware handling.
+
+    In a SOPS-encrypted document (``sops=True``) the ``sops:`` metadata is skipped and the
+    rest is walked: what ``encrypted_regex``/``unencrypted_regex``/``unencrypted_suffix`` left
+    unencrypted is committed as written, and ``ENC[...]`` values are ciphertext (refs)."""
+    if sops and isinstance(data, dict):
+        data = {k: v for k, v in data.items() if k != "sops"}
     # Iterative walk: (node, path, key the value goes by, sensitive).
     stack: list[tuple[Any, PathT, str, bool]] = [(data, (), "", False)]
     while stack:
         node, path, key, sensitive = stack.pop()
         if isinstance(node, str):
-            yield Candidate(path, key, node, sensitive=sensitive)
+            # Inner lines first: the same secret found both ways is reported by its own key.
             yield from _embedded_lines(node, path)
+            yield Candidate(path, key, node, sensitive=sensitive)
+        elif isinstance(node, int) and not isinstance(node, bool):
+            if key and credential_key(key) is not None:  # `password: 123456` is a number in YAML
+                yield Candidate(path, key, str(node), sensitive=sensitive)
         elif isinstance(node, dict):
+            if key and credential_key(key) is not None and "kind" not in node:
+                # `password: {secure: ...}`: the nested values are what the credential key holds,
+                # so a random-looking one is enough; `privateKey: {encoding: PKCS8}` describes it.
+                stack.extend((v, (*path, k), str(k), True) for k, v in node.items())
+                continue
             kind = node.get("kind")
             if isinstance(kind, str) and isinstance(node.get("apiVersion"), str):
                 if (api_group(node), kind) in REFERENCE_KINDS:
@@ -130,15 +157,15 @@ def _secret(node: dict[str, Any], path: PathT) -> Iterator[Candidate]:
             if text is None:  # not base64 (Kubernetes refuses it) or binary: scan as written
                 yield Candidate(where, str(k), v, sensitive=True)
             else:
-                yield Candidate(where, str(k), text, decoded=True, sensitive=True, raw=v)
                 yield from _embedded_lines(text, where, decoded=True)
+                yield Candidate(where, str(k), text, decoded=True, sensitive=True, raw=v)
     string_data = node.get("stringData")
     if isinstance(string_data, dict):
         for k, v in string_data.items():
             if isinstance(v, str):
                 where = (*path, "stringData", k)
-                yield Candidate(where, str(k), v, sensitive=True)
                 yield from _embedded_lines(v, where)
+                yield Candidate(where, str(k), v, sensitive=True)
 
 
 def decode_data(value: str) -> str | None:
@@ -164,13 +191,16 @@ def _secret_generator(entries: list[Any], path: PathT) -> Iterator[Candidate]:
                 yield Candidate((*path, "secretGenerator", i, "literals", j), k.strip(), v, sensitive=True)
 
 
-# `key: value`, `key = value`, `"key": "value"` on one line of text or embedded config.
-# Compiled on first use (most runs have no multi-line string worth splitting).
+# `key: value`, `key = value`, `"key": "value"`, `$key = "value";` on one line of text or
+# embedded config. Compiled on first use (most runs have no multi-line string worth splitting).
 LINE_ASSIGNMENT = (
-    r"""^[\s\-]*(?:export\s+)?["']?(?P<key>[A-Za-z_][\w.\-]{0,80})["']?\s*(?::|=|:=)\s*
-        ["']?(?P<value>[^\s"'#,][^"'\n]*?)["']?\s*,?\s*(?:\s\#.*)?$""",
+    r"""^[\s\-]*(?:export\s+|\$|(?:const|let|var|val|set)\s+)?["']?(?P<key>[A-Za-z_][\w.\-]{0,80})["']?
+        \s*(?::|=|:=|=>)\s*
+        ["']?(?P<value>[^\s"'#,][^"'\n]*?)["']?\s*[,;]?\s*(?:\s(?:\#|//).*)?$""",
     re.VERBOSE,
 )
+# `key =` / `key:` with nothing after it: the value may continue on the lines below (INI).
+_OPEN_ASSIGNMENT = (r"^(?P<indent>\s*)(?P<key>[A-Za-z_][\w.\-]{0,80})\s*(?::|=)\s*$",)
 
 
 @cache
@@ -178,22 +208,58 @@ def _line_assignment() -> re.Pattern[str]:
     return re.compile(*LINE_ASSIGNMENT)
 
 
+@cache
+def _open_assignment() -> re.Pattern[str]:
+    return re.compile(*_OPEN_ASSIGNMENT)
+
+
 def _embedded_lines(text: str, path: PathT, *, decoded: bool = False) -> Iterator[Candidate]:
     """Assignments inside a multi-line string (an embedded config file, Helm values as text,
-    a .dockerconfigjson): each line with a key is a candidate of its own."""
-    if "\n" not in text.strip():
+    a .dockerconfigjson): each line with a key is a candidate of its own, with its offset in
+    the string so that a finding points at its own line."""
+    if "\n" not in text:  # a block scalar of one line still ends in a line break
         return
-    for line in text.splitlines():
+    at = 0
+    for line in text.split("\n"):
         m = _line_assignment().match(line)
         if m:
-            yield Candidate(path, m["key"], m["value"], decoded=decoded, inner=True)
+            yield Candidate(
+                path,
+                m["key"],
+                m["value"],
+                decoded=decoded,
+                inner=True,
+                offset=None if decoded else at + m.start("value"),
+            )
+        at += len(line) + 1
 
 
-def from_text(text: str) -> Iterator[Candidate]:
-    """Lines of a file that is not parsed as YAML (Helm templates, unparseable files)."""
-    for number, line in enumerate(text.splitlines(), start=1):
+def from_text(text: str, context: Context = Context.TEXT) -> Iterator[Candidate]:
+    """Lines of a file that is not parsed as YAML (.env, .ini, code, docs, Helm templates).
+
+    A key with no value on its line (``secrets_token =`` in INI, ``password:`` in a YAML
+    file that did not parse) takes the first more-indented line below it as its value."""
+    lines = text.splitlines()
+    open_key: tuple[str, int] | None = None  # (key, indentation) waiting for its value
+    for number, line in enumerate(lines, start=1):
+        if open_key is not None:
+            key, indent = open_key
+            body = line.strip()
+            if not body:
+                continue
+            open_key = None
+            if len(line) - len(line.lstrip()) > indent and not _line_assignment().match(line):
+                yield Candidate((), key, body, line=number, column=line.index(body[0]) + 1, context=context)
+                continue
         m = _line_assignment().match(line)
         if m:
-            yield Candidate((), m["key"], m["value"], line=number)
-        else:
-            yield Candidate((), "", line, line=number)
+            yield Candidate(
+                (), m["key"], m["value"], line=number, column=m.start("value") + 1, context=context
+            )
+            continue
+        if "=" in line or ":" in line:
+            o = _open_assignment().match(line)
+            if o:
+                open_key = (o["key"], len(o["indent"]))
+                continue
+        yield Candidate((), "", line, line=number, column=1, context=context)

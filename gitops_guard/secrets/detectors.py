@@ -25,9 +25,16 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from gitops_guard.secrets.candidates import Candidate
+from gitops_guard.secrets.candidates import Candidate, Context
 from gitops_guard.secrets.prefilter import credential_key, has_token_hint, high_entropy, key_words
 from gitops_guard.secrets.refs import literal
+from gitops_guard.secrets.shapes import (
+    is_placeholder,
+    is_prose,
+    is_public_material,
+    is_weak_password,
+    pem_has_body,
+)
 
 # (module under detect_secrets.plugins, class, what our messages call it)
 PLUGINS: tuple[tuple[str, str, str], ...] = (
@@ -65,6 +72,7 @@ _ASSIGNMENT_WORDS = frozenset({"key", "pwd", "password", "pass", "token", "secre
 # Cloudant API key 24, AWS secret access key 40, IBM Cloud IAM key 44, IBM COS HMAC 48,
 # SoftLayer and Cloudant password 64.
 _ASSIGNMENT_LENGTHS = frozenset({24, 40, 44, 48, 64})
+_AWS_KEY_ID = r"(?:A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA)[A-Z0-9]{16}"
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9_\-+/=]+")
 _IDENTIFIER = r"[a-z]+(?:[_.\-][a-z]+)*|[A-Z]+(?:[_.\-][A-Z]+)*"
 # A Kubernetes object name (DNS-1123): what `githubConfigSecret: runner-secret` holds.
@@ -101,40 +109,93 @@ _NOT_A_VALUE = frozenset(
 
 @dataclass(frozen=True)
 class Detection:
-    label: str  # what was found, for the message: "private key", "password", ...
+    label: str  # why it is a secret, for the message: "private key", "password field", ...
     secret: str  # what the detector matched (may be only part of the value); never shown
+    kind: str = ""  # what baselines' fingerprints have always named it, when not the label
+
+    @property
+    def identity(self) -> str:
+        return self.kind or self.label
 
 
 def detect(candidate: Candidate) -> list[Detection]:
-    # What is found depends on the key, the value and whether the field is meant for
-    # secrets only; the same label or image value recurs across a repository's objects.
-    return list(_detect(candidate.key, candidate.value, candidate.sensitive))
+    """At most one detection per candidate: the most specific reason it is a secret."""
+    # What is found depends on the key, the value, whether the field is meant for secrets
+    # only and the kind of file; the same label or image value recurs across a repository.
+    return list(_detect(candidate.key, candidate.value, candidate.sensitive, candidate.context))
 
 
 @functools.lru_cache(maxsize=16384)
-def _detect(key: str, value: str, sensitive: bool) -> tuple[Detection, ...]:
-    return tuple(_detect_uncached(key, value, sensitive))
+def _detect(key: str, value: str, sensitive: bool, context: Context) -> tuple[Detection, ...]:
+    found = _detect_uncached(key, value, sensitive, context)
+    return (found,) if found is not None else ()
 
 
-def _detect_uncached(key: str, value: str, sensitive: bool) -> list[Detection]:
+def _detect_uncached(key: str, value: str, sensitive: bool, context: Context) -> Detection | None:
     text = literal(value)
-    if text is None:
-        return []
-    found: dict[str, Detection] = {}
+    if text is None or is_placeholder(text) or is_public_material(text):
+        return None
     if _worth_format_check(key, text):
-        for detection in _formats(key, text):
-            found.setdefault(detection.label, detection)
+        # The first (most specific) format only: never two labels for one value.
+        first = next(_formats(key, text), None)
+        if first is not None and (first.label != "private key" or pem_has_body(text)):
+            return first
     cred = credential_key(key) if key else None
-    if cred is not None and not found:
-        if cred == "secret key":
+    if cred is not None:
+        keyword = _keyword(key, text, cred, context)
+        if keyword is not None:
+            return keyword
+    assigned = context is not Context.YAML and bool(key) and _assigned_secret(key, text)
+    if (sensitive or assigned) and high_entropy(text):
+        return Detection("high-entropy string", text)
+    return None
+
+
+# Qualifiers that make `secret key` a provider's secret key (AWS, MinIO, Django...), not the
+# name of an entry in a Kubernetes Secret (External Secrets `secretKey: password`).
+_SECRET_KEY_OWNERS = frozenset(
+    {"aws", "s3", "minio", "gcs", "spaces", "django", "flask", "rails", "app", "application", "jwt", "api"}
+)
+# Key words that say the value is a digest, an identifier or a version, not a secret.
+_DIGEST_WORDS = frozenset(
+    {"sha", "sha1", "sha256", "sha512", "md5", "hash", "digest", "checksum", "integrity", "sum", "commit",
+     "rev", "revision", "ref", "etag", "uid", "uuid", "id", "version", "image", "tag", "fingerprint",
+     "h1", "zh", "nonce", "fp", "thumbprint", "pgp", "gpg", "recipient", "recipients"}
+)  # fmt: skip
+
+
+def _keyword(key: str, text: str, cred: str, context: Context) -> Detection | None:
+    label = f"{cred} field"
+    # Fingerprints name the credential as they did before messages said "field".
+    if cred == "secret key":
+        owned = bool(_SECRET_KEY_OWNERS.intersection(key_words(key)))
+        if context is Context.YAML and not owned:
             # Names a key in a Secret (External Secrets, cert-manager) unless it is random.
-            if high_entropy(text):
-                found[cred] = Detection(cred, text)
-        elif _keyword_value(text, cred):
-            found[cred] = Detection(cred, text)
-    if sensitive and not found and high_entropy(text):
-        found["high-entropy string"] = Detection("high-entropy string", text)
-    return list(found.values())
+            return Detection(label, text, cred) if high_entropy(text) else None
+    if cred in ("password", "passphrase", "credential") and is_weak_password(text):
+        return Detection(f"{label} (well-known weak value)", text, cred)
+    if not _keyword_value(text, cred) or is_prose(text):
+        return None
+    if "PRIVATE KEY" in text and not pem_has_body(text):  # the format shown, not a key
+        return None
+    if context is Context.DOCS and not high_entropy(text):
+        # Prose shows `password: hunter2` as an example; a random-looking value is a real one.
+        return None
+    return Detection(label, text, cred)
+
+
+def _assigned_secret(key: str, text: str) -> bool:
+    """In a text file, an assignment whose value is random-looking counts, unless the key says
+    digest (`BUILD_SHA`, `integrity`); a hex value also needs a key that says key or secret."""
+    words = key_words(key)
+    if _DIGEST_WORDS.intersection(words):
+        return False
+    if set(text.strip()) <= _HEX_DIGITS:
+        return "key" in words or credential_key(key) is not None
+    return True
+
+
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 
 
 def _worth_format_check(key: str, text: str) -> bool:
@@ -144,6 +205,9 @@ def _worth_format_check(key: str, text: str) -> bool:
     if len(text) not in _ASSIGNMENT_LENGTHS or not _TOKEN_CHARS.fullmatch(text):
         return False
     return bool(_ASSIGNMENT_WORDS.intersection(key_words(key)))
+
+
+_CALL = r"[A-Za-z_][\w.]*\(.*\)|[A-Za-z_][\w.]*\[.*\]"
 
 
 def _keyword_value(text: str, cred: str) -> bool:
@@ -156,6 +220,8 @@ def _keyword_value(text: str, cred: str) -> bool:
     if value.startswith(("/", "./", "~/", "$")) or value.endswith((".yaml", ".yml", ".json", ".txt", ".pem")):
         return False
     if re.fullmatch(_ENV_VAR_NAME, value):  # the name of the variable that holds it
+        return False
+    if re.fullmatch(_CALL, value):  # code that reads it: os.getenv("X"), config["db"]
         return False
     if cred in ("secret", "credential", "token") and re.fullmatch(_OBJECT_NAME, value):
         # secret: db-credentials, credentials: aws-creds: the name of a Secret object.
@@ -173,7 +239,12 @@ def _formats(key: str, text: str) -> Iterator[Detection]:
         for match in matches:
             if not isinstance(match, str) or not match:
                 continue
-            if label in _ASSIGNMENT_LABELS and re.fullmatch(_IDENTIFIER, match):
+            if (
+                label in _ASSIGNMENT_LABELS
+                and re.fullmatch(_IDENTIFIER, match)
+                and not re.fullmatch(_AWS_KEY_ID, match)
+            ):
+                # An access key ID, even AKIA + upper-case letters only (a test key), is reported.
                 continue
             yield Detection(label, match)
             break

@@ -1,6 +1,7 @@
 """Which values of a ``Secret`` are committed in plaintext.
 
-Not plaintext: empty values, references and templates filled in later
+Not plaintext: empty values, placeholders (``changeme``, ``<password>``), public
+certificates and keys, references and templates filled in later
 (``${VAR}`` for Flux postBuild, ``<path:...>`` for Argo CD Vault Plugin,
 ``{{ }}``), SOPS ``ENC[...]`` values, and the fields of Argo CD repository and
 cluster Secrets that hold no credential (a public repository's Secret is only a
@@ -14,6 +15,7 @@ from typing import Any
 
 from gitops_guard.secrets.candidates import decode_data
 from gitops_guard.secrets.refs import literal
+from gitops_guard.secrets.shapes import is_placeholder, is_public_material
 
 ARGOCD_SECRET_TYPE = "argocd.argoproj.io/secret-type"  # pragma: allowlist secret
 # Fields of Argo CD repository / repo-creds / cluster Secrets that are not credentials.
@@ -72,6 +74,8 @@ def plaintext_values(secret: dict[str, Any]) -> dict[str, tuple[str, str]]:
             if argo == "cluster" and key == "config" and not _cluster_config_has_secret(text):
                 continue
             if literal(text) is None or literal(raw) is None:
+                continue
+            if is_placeholder(text) or is_public_material(text):  # changeme, a CA certificate
                 continue
             out[f"{section}.{key}"] = (section, raw)
     return out

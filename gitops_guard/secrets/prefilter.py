@@ -269,6 +269,8 @@ _HEX_CHARS = frozenset("0123456789abcdefABCDEF")
 BASE64_LIMIT = 4.5
 HEX_LIMIT = 3.0
 # Compiled on first use through re's own cache: few runs ever need it.
+# `SHARED_STORE_PRIMARY`, `shared-store-primary`: an enum value or a name, however long.
+_WORDS_JOINED = r"[A-Z]+[0-9]*(?:[_.\-][A-Z]+[0-9]*)+|[a-z]+[0-9]*(?:[_.\-][a-z]+[0-9]*)+"
 _UUID = r"(?i)[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}"
 
 
@@ -288,7 +290,7 @@ def high_entropy(value: str) -> str | None:
             entropy -= 1.2 / math.log2(len(text))
         return "hex" if entropy > HEX_LIMIT and not _sequential(text) else None
     if chars <= _BASE64_CHARS:
-        if re.search(_UUID, text) or _sequential(text):
+        if re.search(_UUID, text) or _sequential(text) or re.fullmatch(_WORDS_JOINED, text):
             return None
         return "base64" if shannon_entropy(text) > BASE64_LIMIT else None
     return None

@@ -42,13 +42,21 @@ _REFERENCE_PREFIXES = (
     "env:",
 )
 # Template and substitution syntaxes: Helm/Go and Jinja ``{{ }}``, Flux postBuild and
-# shell ``${VAR}``, Kubernetes env ``$(VAR)``, Argo CD Vault Plugin ``<path:...>``,
-# Terraform/Jinja ``%{ }`` / ``{% %}``.
+# shell ``${VAR}``, Kubernetes env ``$(VAR)`` and shell command substitution
+# ``$(cat /run/secrets/db)`` (the value is read or generated when the script runs),
+# Argo CD Vault Plugin ``<path:...>``, Terraform/Jinja ``%{ }`` / ``{% %}``, Python
+# ``%(VAR)s``, and ``{VAR}`` as Frigate and many applications substitute from the environment.
 _TEMPLATE = re.compile(
-    r"\{\{.*?\}\}|\{%.*?%\}|%\{.*?\}|\$\{[^}\n]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)"
-    r"|<path:[^>\n]*>|<[A-Za-z_][\w .:/-]*>",
+    r"\{\{.*?\}\}|\{%.*?%\}|%\{.*?\}|\$\{[^}\n]*\}|\$\((?:[^()\n]|\([^()\n]*\))*\)"
+    r"|<path:[^>\n]*>|<[A-Za-z_][\w .:/-]*>|%\([A-Za-z_][\w.-]*\)[sdr]|\{[A-Za-z_][\w.-]*\}"
+    r"|`[^`\n]+`",
     re.DOTALL,
 )
+# A YAML tag an application resolves itself (``!env_var NAME``, ``!ENV ${X}``, Home
+# Assistant's ``!secret name``, ``!vault``), written in text the YAML parser never sees.
+_APP_TAG = r"![A-Za-z_][\w/.-]*\s+\S.*"
+# Code that reads the value: `$env.TOKEN`, `$config->password`, `$_ENV['DB_PASSWORD']`.
+_CODE_READ = r"\$[A-Za-z_]\w*(?:\.|->|\[|\(|::)\S*"
 _DOLLAR_VAR = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]*")
 # GCP Secret Manager resource names.
 _GCP_RESOURCE = re.compile(r"projects/[^/\s]+/secrets/[^/\s]+(/versions/[^/\s]+)?")
@@ -69,7 +77,7 @@ def is_sops_document(data: Any) -> bool:
 
 def strip_templates(value: str) -> str:
     """The literal text of a value, template expressions removed (often nothing)."""
-    if "{" not in value and "$" not in value and "<" not in value and "%" not in value:
+    if "{" not in value and "$" not in value and "<" not in value and "%" not in value and "`" not in value:
         return value
     return _DOLLAR_VAR.sub("", _TEMPLATE.sub("", value))
 
@@ -84,7 +92,7 @@ def is_reference(value: str) -> bool:
     lowered = text.lower()
     if lowered.startswith(_REFERENCE_PREFIXES):
         return True
-    if _GCP_RESOURCE.fullmatch(text):
+    if _GCP_RESOURCE.fullmatch(text) or re.fullmatch(_APP_TAG, text) or re.fullmatch(_CODE_READ, text):
         return True
     return not strip_templates(text).strip()
 

@@ -63,7 +63,7 @@ def _mark_patches(files: list[SourceFile]) -> None:
             continue
         for doc in sf.documents:
             if isinstance(doc.data, dict):
-                patches.update(sf.abspath.parent / p for p in _patch_paths(doc.data))
+                patches.update(sf.abspath.parent / p for p in patch_paths(doc.data))
     if not patches:
         return
     resolved = {Path(os.path.normpath(p)) for p in patches}
@@ -72,7 +72,7 @@ def _mark_patches(files: list[SourceFile]) -> None:
             sf.kind = FileKind.KUSTOMIZE_PATCH
 
 
-def _patch_paths(kustomization: dict[str, object]) -> list[str]:
+def patch_paths(kustomization: dict[str, object]) -> list[str]:
     out: list[str] = []
     for key in ("patchesStrategicMerge", "patches", "patchesJson6902"):
         entries = kustomization.get(key)

@@ -11,6 +11,7 @@ we convert it to plain data ourselves instead of using a constructor so that:
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -116,6 +117,113 @@ class Document:
             else:
                 break
         return target.start_mark.line + 1, target.start_mark.column + 1
+
+    def locate_in_value(
+        self, path: Sequence[str | int], offset: int, text: str
+    ) -> tuple[int | None, int | None]:
+        """Line and column (1-based) of character ``offset`` of the string at ``path``, in the
+        file's ``text``: the exact line inside a block scalar (``|``, ``>``, with chomping and
+        indentation indicators) or a multi-line quoted or plain string.  Where the text cannot
+        be followed (not a scalar, an offset past its end), the node's own position."""
+        node = node_at(self.tree(), path)
+        if isinstance(node, yaml.ScalarNode):
+            found = scalar_offset_position(text, node, offset)
+            if found is not None:
+                return found
+        return self.locate(path)
+
+    def tag_at(self, path: Sequence[str | int]) -> str | None:
+        """The tag of the node at ``path`` as written (``!env_var``, ``!secret``), or None for a
+        node without an explicit application tag (plain, ``!!str``, resolved implicitly)."""
+        node = node_at(self.tree(), path)
+        tag = getattr(node, "tag", None)
+        return tag if isinstance(tag, str) and tag.startswith("!") else None
+
+
+def scalar_offset_position(text: str, node: yaml.ScalarNode, offset: int) -> tuple[int, int] | None:
+    """Where character ``offset`` of ``node.value`` is written in ``text`` (1-based line, column).
+
+    The value's characters appear in the source in order; only line breaks, indentation,
+    folding and escapes stand between them.  So each non-blank character of the value is
+    matched against the next equal character of the source (a double-quoted escape counts as
+    the character it stands for), starting after a block scalar's header line so that
+    indicators and a header comment are never matched.  Marks are used by line and column,
+    which libyaml counts in characters (its ``index`` is in bytes).
+    """
+    value = node.value
+    if not isinstance(value, str) or not 0 <= offset < len(value):
+        return None
+    while offset < len(value) and value[offset].isspace():
+        offset += 1
+    if offset == len(value):
+        return None
+    starts = _line_starts(text)
+    start_line, end_line = node.start_mark.line, node.end_mark.line
+    if start_line >= len(starts):
+        return None
+    pos = starts[start_line] + node.start_mark.column
+    end = starts[end_line] + node.end_mark.column if end_line < len(starts) else len(text)
+    end = min(end, len(text))
+    style = node.style
+    if style in ("|", ">"):
+        newline = text.find("\n", pos, end)
+        if newline < 0:
+            return None
+        pos = newline + 1
+    elif style in ("'", '"'):
+        pos += 1
+    for i in range(offset + 1):
+        ch = value[i]
+        if ch.isspace():
+            continue
+        while pos < end:
+            here, width = text[pos], 1
+            if style == '"' and here == "\\":
+                here, width = _escape(text, pos)
+            elif style == "'" and here == "'" and text.startswith("''", pos):
+                width = 2
+            if here == ch:
+                break
+            pos += width
+        else:
+            return None
+        if i == offset:
+            return _line_column(starts, pos)
+        pos += width
+    return None
+
+
+# What the escape at a backslash stands for (enough to step over it: \xNN, \uNNNN, \UNNNNNNNN).
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", " ": " ", '"': '"', "\\": "\\", "/": "/", "_": "\xa0"}
+_ESCAPE_WIDTHS = {"x": 4, "u": 6, "U": 10}
+
+
+def _escape(text: str, pos: int) -> tuple[str, int]:
+    code = text[pos + 1 : pos + 2]
+    width = _ESCAPE_WIDTHS.get(code)
+    if width is not None:
+        try:
+            return chr(int(text[pos + 2 : pos + width], 16)), width
+        except ValueError:
+            return "\\", 1
+    if code == "\n":  # an escaped line break: joins the lines, stands for nothing
+        return "", 2
+    return _ESCAPES.get(code, code), 2
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    find = text.find
+    at = find("\n")
+    while at >= 0:
+        starts.append(at + 1)
+        at = find("\n", at + 1)
+    return starts
+
+
+def _line_column(starts: list[int], pos: int) -> tuple[int, int]:
+    line = bisect.bisect_right(starts, pos) - 1
+    return line + 1, pos - starts[line] + 1
 
 
 def node_at(node: yaml.Node | None, path: Sequence[str | int]) -> yaml.Node | None:

@@ -133,7 +133,7 @@ def test_removed_file_is_pruned_and_update_is_shown(fleet: Path) -> None:
     group = report["groups"][0]  # type: ignore[index]
     assert group["path"] == "clusters/prod/api.yaml" and group["line"] == 9  # the prune: line
     update = next(c for c in group["changes"] if c["action"] == "update")
-    assert '-  level: info\n+  level: debug\n' in update["diff"]
+    assert "-  level: info\n+  level: debug\n" in update["diff"]
     assert update["diff"].startswith("--- a/ConfigMap api/settings\n")  # targetNamespace applied
 
 

@@ -115,8 +115,8 @@ def test_rules_command_lists_the_shipped_policies() -> None:
     proc = run_cli("rules", cwd=Path.cwd())
     assert proc.returncode == 0, proc.stderr
     for name in ("disallow-latest-tag", "require-resource-limits", "disallow-privileged"):
-        assert f"policy/{name}  [error]" in proc.stdout
-    assert "policy/<name>  [error]" in proc.stdout
+        assert f"policy/{name}  [error|warning|info]" in proc.stdout  # Deny by default
+    assert "policy/<name>  [error|warning|info]" in proc.stdout
     markdown = run_cli("rules", "--format", "markdown", cwd=Path.cwd()).stdout
-    assert "### `policy/require-run-as-non-root` (error)" in markdown
+    assert "### `policy/require-run-as-non-root` (error, warning or info)" in markdown
     assert "**FAIL:**" in markdown.split("### `policy/require-run-as-non-root`")[1].split("### ")[0]

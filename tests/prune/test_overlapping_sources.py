@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from gitops_guard.findings import Finding
 from tests.prune.conftest import Prune, app, cm, git_repository, ks, kustomization
 
 RULE = ("prune/overlapping-sources",)
@@ -162,3 +163,134 @@ def test_remote_sources_compare_by_repository_and_path(
     assert len(found) == expected
     if expected:
         assert remote in found[0].message
+
+
+# A root Application or Kustomization next to two deployers of one path.  The root sorts first
+# ("00-root.yaml"), so its findings and the pair's land on the same path node of the later
+# deployer: each pair is still its own finding.
+
+
+def _partners(found: list[Finding]) -> list[tuple[str, str]]:
+    """(where, the earlier deployer named in the message) per finding."""
+    out = []
+    for f in found:
+        earlier = f.message.split(", which ", 1)[1].split(" (", 1)[0]
+        out.append((f.path, earlier))
+    return sorted(out)
+
+
+ONE = "Argo CD Application argocd/one"
+ROOT = "Argo CD Application argocd/root"
+
+
+@pytest.mark.parametrize(
+    ("root", "second", "expected"),
+    [
+        # A plain root directory reads only the repository root's own files: the pair alone.
+        (app("root", "."), {}, [("argocd/two.yaml", ONE)]),
+        (app("root", "."), {"namespace": "other"}, []),
+        # recurse over the root applies apps/a too: it overlaps each, and the pair still shows.
+        (
+            app("root", ".", recurse=True),
+            {},
+            [("argocd/one.yaml", ROOT), ("argocd/two.yaml", ONE), ("argocd/two.yaml", ROOT)],
+        ),
+        # the pair in another namespace: only the root's overlap with the one that shares its own
+        (app("root", ".", recurse=True), {"namespace": "other"}, [("argocd/one.yaml", ROOT)]),
+        (
+            app("root", ".", recurse=True),
+            {"server": "https://prod.example.com:6443"},
+            [("argocd/one.yaml", ROOT)],
+        ),
+        # prune off on the second: still reported (each reverts the other)
+        (
+            app("root", ".", recurse=True),
+            {"prune": False},
+            [("argocd/one.yaml", ROOT), ("argocd/two.yaml", ONE), ("argocd/two.yaml", ROOT)],
+        ),
+        # app of apps: the root deploys the directory of Application manifests, not what they deploy
+        (app("root", "argocd"), {}, [("argocd/two.yaml", ONE)]),
+        (app("root", "argocd", recurse=True), {}, [("argocd/two.yaml", ONE)]),
+        (app("root", "argocd"), {"namespace": "other"}, []),
+    ],
+)
+def test_root_application_and_two_on_one_path(
+    prune: Prune, root: str, second: dict[str, object], expected: list[tuple[str, str]]
+) -> None:
+    files = {
+        **BASE,
+        "00-root.yaml": root,
+        "argocd/one.yaml": app("one", "apps/a"),
+        "argocd/two.yaml": app("two", "apps/a", **second),  # type: ignore[arg-type]
+    }
+    found = prune(files, select=RULE)
+    assert _partners(found) == expected, found
+    assert not any("more like it" in f.message for f in found), found
+
+
+def test_app_of_apps_with_children_on_different_paths(prune: Prune) -> None:
+    files = {
+        **BASE,
+        "00-root.yaml": app("root", "argocd"),
+        "argocd/one.yaml": app("one", "apps/a"),
+        "argocd/two.yaml": app("two", "apps/b"),
+    }
+    assert prune(files, select=RULE) == []
+
+
+def test_prune_off_names_only_the_pruner(prune: Prune) -> None:
+    files = {
+        **BASE,
+        "00-root.yaml": app("root", "argocd"),
+        "argocd/one.yaml": app("one", "apps/a"),
+        "argocd/two.yaml": app("two", "apps/a", prune=False),
+    }
+    [found] = prune(files, select=RULE)
+    assert f"with prune on ({ONE})" in found.message
+
+
+FLUX_ONE = "Flux Kustomization flux-system/a"
+FLUX_ROOT = "Flux Kustomization flux-system/root"
+
+
+@pytest.mark.parametrize(
+    ("root_path", "second", "expected"),
+    [
+        # Flux without a kustomization.yaml takes every manifest below the root path
+        (
+            "./",
+            {},
+            [
+                ("clusters/a.yaml", FLUX_ROOT),
+                ("clusters/b.yaml", FLUX_ONE),
+                ("clusters/b.yaml", FLUX_ROOT),
+            ],
+        ),
+        # b into another namespace: it meets neither
+        ("./", {"target_namespace": "other"}, [("clusters/a.yaml", FLUX_ROOT)]),
+        (
+            "./",
+            {"prune": False},
+            [
+                ("clusters/a.yaml", FLUX_ROOT),
+                ("clusters/b.yaml", FLUX_ONE),
+                ("clusters/b.yaml", FLUX_ROOT),
+            ],
+        ),
+        # app of apps: the root applies the Kustomization objects, not apps/a
+        ("./clusters", {}, [("clusters/b.yaml", FLUX_ONE)]),
+        ("./clusters", {"target_namespace": "other"}, []),
+    ],
+)
+def test_flux_root_and_two_kustomizations_on_one_path(
+    prune: Prune, root_path: str, second: dict[str, object], expected: list[tuple[str, str]]
+) -> None:
+    files = {
+        **BASE,
+        "clusters/00-root.yaml": ks("root", root_path),
+        "clusters/git.yaml": git_repository(),
+        "clusters/a.yaml": ks("a", "./apps/a"),
+        "clusters/b.yaml": ks("b", "./apps/a", **second),  # type: ignore[arg-type]
+    }
+    found = prune(files, select=RULE)
+    assert _partners(found) == expected, found

@@ -35,7 +35,8 @@ def test_valid_chart_passes(render_check: Renderer) -> None:
 def test_template_error_is_a_render_failure(render_check: Renderer) -> None:
     broken = "apiVersion: v1\nkind: ConfigMap\n{{- if .Values.port }}\nmetadata: {name: x}\n"
     [f] = render_check({**CHART, "chart/templates/cm.yaml": broken}, select=["render"])
-    assert (f.rule, f.path, f.line) == ("render/failed", "chart/Chart.yaml", 1)
+    # At the template: helm names the end of the file, where the `if` is still open.
+    assert (f.rule, f.path, f.line) == ("render/failed", "chart/templates/cm.yaml", 4)
     assert f.outcome is Outcome.VIOLATION
     assert "templates/cm.yaml" in f.message
 

@@ -136,7 +136,7 @@ def test_remote_base_is_not_fetched(render_check: Renderer, tmp_path: Path) -> N
     assert time.monotonic() - started < 20
     failed = [f for f in findings if f.rule == "render/failed"]
     [f] = failed
-    assert f.path == "app/kustomization.yaml" and f.line == 1
+    assert (f.path, f.line, f.column) == ("app/kustomization.yaml", 2, 5)  # at the remote entry
     assert f.outcome is Outcome.NOT_CHECKED and f.severity is Severity.WARNING
     assert "remote base" in f.message
     # The files under it are still checked, as written.

@@ -15,9 +15,13 @@ Checker = Callable[..., list[Finding]]
 
 @pytest.fixture
 def scan(tmp_path: Path) -> Checker:
-    """``scan({"path": "text"})`` → the secrets findings of the real pipeline."""
+    """``scan({"path": "text"})`` → the secrets findings of the real pipeline, each call in a
+    directory of its own (a test's second scan never sees the first one's files)."""
+    runs = iter(range(1_000_000))
 
     def run(files: dict[str, str], **options: object) -> list[Finding]:
-        return check_files(tmp_path, files, select=["secrets"], **options)
+        root = tmp_path / f"run{next(runs)}"
+        root.mkdir()
+        return check_files(root, files, select=["secrets"], **options)
 
     return run

@@ -66,11 +66,11 @@ def test_reports_every_planted_secret(tmp_path: Path) -> None:
             "stringData.ssh.key in plaintext: encrypt it with SOPS, "
             "or use a SealedSecret or an ExternalSecret",
         ),
-        ("apps/secret.yaml", "data.password: password (base64-decoded)"),
+        ("apps/secret.yaml", "data.password: password field (base64-decoded)"),
         ("apps/secret.yaml", "data.tls.key: private key (base64-decoded)"),
-        ("apps/secret.yaml", "stringData.api-token: token"),
+        ("apps/secret.yaml", "stringData.api-token: token field"),
         ("apps/secret.yaml", "stringData.ssh.key: private key"),
-        ("apps/values.yaml", "db.password: password"),
+        ("apps/values.yaml", "db.password: password field"),
     ]
 
 
@@ -89,7 +89,7 @@ def test_baseline_accepts_known_secrets_and_catches_new_ones(tmp_path: Path) -> 
     values.write_text("db:\n  password: a-new-" + "value-9x\n")
     code, report = check_json("--baseline", "baseline.json", ".", cwd=tmp_path)
     assert code == 1
-    assert [f["message"] for f in report["findings"]] == ["db.password: password"]
+    assert [f["message"] for f in report["findings"]] == ["db.password: password field"]
 
 
 def test_clean_file_never_loads_the_detectors(tmp_path: Path) -> None:

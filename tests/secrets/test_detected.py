@@ -63,7 +63,7 @@ FAIL: dict[str, tuple[dict[str, str], str]] = {
     ),
     "password in base64 data": (
         with_secret_data("password", PASSWORD),
-        "data.password: password (base64-decoded)",
+        "data.password: password field (base64-decoded)",
     ),
     "random value in base64 data": (
         with_secret_data("value", HIGH_ENTROPY),
@@ -75,7 +75,7 @@ FAIL: dict[str, tuple[dict[str, str], str]] = {
     ),
     "password in env by its name": (
         with_env("DB_PASSWORD", PASSWORD),
-        "spec.template.spec.containers[0].env[0].value: password",
+        "spec.template.spec.containers[0].env[0].value: password field",
     ),
     "random value in env": (
         with_env("SESSION", HIGH_ENTROPY),
@@ -83,11 +83,11 @@ FAIL: dict[str, tuple[dict[str, str], str]] = {
     ),
     "helm values password": (
         {"values.yaml": f"auth:\n  rootPassword: {PASSWORD}\n"},
-        "auth.rootPassword: password",
+        "auth.rootPassword: password field",
     ),
     "helm values api key": (
         {"values-prod.yaml": f"integrations:\n  apiKey: {PASSWORD}\n"},
-        "integrations.apiKey: API key",
+        "integrations.apiKey: API key field",
     ),
     "AWS key in a ConfigMap": (
         {
@@ -109,30 +109,33 @@ FAIL: dict[str, tuple[dict[str, str], str]] = {
     ),
     "env as a mapping (Helm values)": (
         {"values.yaml": f"app:\n  env:\n    MARIADB_PASSWORD: {PASSWORD}\n"},
-        "app.env.MARIADB_PASSWORD: password",
+        "app.env.MARIADB_PASSWORD: password field",
     ),
     "config file embedded in a ConfigMap": (
         {
             "cm.yaml": f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c}}\ndata:\n  app.ini: |\n"
             f"    [db]\n    password = {PASSWORD}\n"
         },
-        "data.app.ini (password): password",
+        "data.app.ini (password): password field",
     ),
-    "JSON file": ({"config.json": json.dumps({"service": {"token": PASSWORD}})}, "service.token: token"),
+    "JSON file": (
+        {"config.json": json.dumps({"service": {"token": PASSWORD}})},
+        "service.token: token field",
+    ),
     "Argo CD Application inline Helm values": (
         {
             "app.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: a}\nspec:\n"
             "  source:\n    helm:\n      values: |\n        db:\n"
             f"          password: {PASSWORD}\n"
         },
-        "spec.source.helm.values (password): password",
+        "spec.source.helm.values (password): password field",
     ),
     "kustomize secretGenerator literal": (
         {
             "kustomization.yaml": "secretGenerator:\n  - name: db\n"
             f"    literals:\n      - password={PASSWORD}\n"
         },
-        "secretGenerator[0].literals[0]: password",
+        "secretGenerator[0].literals[0]: password field",
     ),
     "docker config in base64 data": (
         {
@@ -142,7 +145,7 @@ FAIL: dict[str, tuple[dict[str, str], str]] = {
                 + "\n"
             )
         },
-        "data..dockerconfigjson (password): password (base64-decoded)",
+        "data..dockerconfigjson (password): password field (base64-decoded)",
     ),
     "Argo CD repository ssh key": (
         {
@@ -257,3 +260,14 @@ def test_fingerprint_hashes_the_secret_not_the_line(scan: Checker) -> None:
     base = fingerprint(f"password: {PASSWORD}\n")
     assert fingerprint(f"# moved down\n\npassword: {PASSWORD}\n") == base
     assert fingerprint("password: a-different-one\n") != base
+
+
+def test_fingerprint_is_what_baselines_recorded_before_messages_said_field(scan: Checker) -> None:
+    # Recorded from the release whose messages said `password`: a baseline written then still
+    # matches, so adopting this version reports no old secret as new.
+    files = {"values.yaml": f"db:\n  password: {PASSWORD}\n", ".env": f"DB_PASSWORD={PASSWORD}\n"}
+    got = {f.path: f.fingerprint for f in scan(files) if f.rule == RULE}
+    assert got == {
+        ".env": "sha256:3b9d46f61fec822bb8071df3603714527b1994e1ca3f5a429292957b5db7707c",
+        "values.yaml": "sha256:0cb01db3b18b392b11a79d617ebced0b387020d5a30451b903dbc89c57db1cb9",
+    }

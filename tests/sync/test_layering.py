@@ -1,0 +1,48 @@
+"""The engine's foundations import downward only: cluster, resources, ownership, errors and
+git helpers, never the check pipeline, the renderers or the command line."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+PACKAGE = REPO_ROOT / "gitops_guard"
+MODULES = sorted([*(PACKAGE / "sync").glob("*.py"), PACKAGE / "ownership.py"])
+FORBIDDEN = (
+    "gitops_guard.checks",
+    "gitops_guard.render",
+    "gitops_guard.pipeline",
+    "gitops_guard.cli",
+    "gitops_guard.check_command",
+    "gitops_guard.entry",
+    "gitops_guard.report",
+    "gitops_guard.diff.desired",
+    "gitops_guard.diff.live",
+    "gitops_guard.diff.revdiff",
+)
+
+
+def _imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return found
+
+
+@pytest.mark.parametrize("path", MODULES, ids=[p.name for p in MODULES])
+def test_engine_foundations_import_downward_only(path: Path) -> None:
+    bad = sorted(m for m in _imports(path) if m.startswith(FORBIDDEN))
+    assert bad == [], f"{path.relative_to(REPO_ROOT)} imports {bad}"
+
+
+def test_the_guard_reads_real_imports() -> None:
+    assert "gitops_guard.cluster.errors" in _imports(PACKAGE / "sync" / "history.py")
+    assert len(MODULES) >= 5
