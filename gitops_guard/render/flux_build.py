@@ -394,9 +394,10 @@ def _failed(plan: Plan, error: str) -> Finding:
         f"not rendered as Flux applies it: kustomize build with this Kustomization's fields failed: {error}; "
         "the objects under its path are checked without them"
     )
-    found = at_document(FAILED, res.document, message, path=("spec", "path"), obj=res.ref,
-                        outcome=Outcome.NOT_CHECKED, fingerprint_key="flux-build")  # fmt: skip
-    return replace(found, severity=Severity.WARNING)
+    # Not checked, a warning: the emulation, not the repository, may be what fails.
+    return at_document(FAILED, res.document, message, path=("spec", "path"), obj=res.ref,
+                       outcome=Outcome.NOT_CHECKED, fingerprint_key="flux-build",
+                       severity=Severity.WARNING)  # fmt: skip
 
 
 def _unresolved(plan: Plan, res: Resource, names: frozenset[str]) -> Finding:
