@@ -157,10 +157,11 @@ def run_check(opts: CheckOptions, cwd: Path | None = None, *, progress: Progress
     active_ids = frozenset(r.id for r in rules)
     render_findings: list[Finding] = []
     rendered_paths: set[str] = set()
-    if _renders(opts, active_ids) and _may_render(files, cwd):
+    if _renders(opts, active_ids) and (_may_render(files, cwd) or _flux_applies(resources)):
         from gitops_guard.render.stage import render
 
-        rendered = render(files, resources, settings, exclude=exclude, progress=progress)
+        partial = any((cwd / p).is_file() for p in opts.paths)  # files named, as a hook names them
+        rendered = render(files, resources, settings, exclude=exclude, progress=progress, partial=partial)
         resources, render_findings = rendered.resources, rendered.findings
         rendered_paths = rendered.rendered_paths
     ctx = CheckContext(files, resources, settings, active_ids, render_findings)
@@ -192,6 +193,11 @@ def _may_render(files: Sequence[SourceFile], cwd: Path) -> bool:
     from gitops_guard.render.reach import may_render
 
     return may_render(files, cwd)
+
+
+def _flux_applies(resources: Sequence[resources_mod.Resource]) -> bool:
+    """A Flux Kustomization can change the objects under its path with no kustomization there."""
+    return any(r.api_version.startswith("kustomize.toolkit.fluxcd.io/") for r in resources)
 
 
 def _merge_overlays(findings: list[Finding], rendered_paths: set[str]) -> list[Finding]:

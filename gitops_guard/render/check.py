@@ -58,9 +58,37 @@ FAILED = Rule(
 )
 
 
+UNRESOLVED = Rule(
+    "render/unresolved-variable",
+    Severity.WARNING,
+    "A Flux postBuild variable with no value in the repository (the fields that use it are not validated).",
+    """
+    A Flux Kustomization's `postBuild.substitute` and `substituteFrom` values are
+    substituted into the objects under its path before they are checked, as
+    kustomize-controller does (text first, then YAML: `replicas: ${REPLICAS}`
+    becomes a number). A variable with no default whose ConfigMap or Secret is
+    not in the repository (it exists only in the cluster) is left as written:
+    the fields that use it are not validated, and the object is reported here
+    once, as not checked. A Secret's values are never substituted (only its
+    key names count as known).
+
+    FAIL:
+        # ks.yaml: postBuild.substituteFrom names ConfigMap cluster-settings,
+        # which no file defines; app/deployment.yaml:
+        spec:
+          replicas: ${REPLICAS}
+
+    PASS:
+        # the same, with a default
+        spec:
+          replicas: ${REPLICAS:=2}
+    """,
+)
+
+
 class RenderCheck:
     name: str = "render"
-    rules: tuple[Rule, ...] = (FAILED, NOT_RUN)
+    rules: tuple[Rule, ...] = (FAILED, UNRESOLVED, NOT_RUN)
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         yield from ctx.render_findings

@@ -24,6 +24,7 @@ from gitops_guard.source.limits import Limits
 from gitops_guard.source.yamldoc import parse
 
 ORIGIN = "config.kubernetes.io/origin"
+_DOCUMENT = re.compile(r"^---[ \t]*\n", re.M)
 _RECURSED = re.compile(r"^(?:Error: )?.*recursed accumulation of path '([^']*)': ", re.S)
 
 
@@ -37,6 +38,8 @@ class Origin:
 @dataclass
 class Built:
     objects: list[tuple[dict[str, Any], Origin]] = field(default_factory=list)
+    # Each object's YAML as kustomize printed it (``keep_text=True``): Flux substitutes text.
+    texts: list[str] = field(default_factory=list)
     error: str = ""
     timed_out: bool = False
     # The tool's whole error, with absolute paths: only to find the entry that failed (it can
@@ -56,13 +59,26 @@ def build(
     timeout: float,
     *,
     unrestricted: bool = False,
+    overlay: dict[str, Any] | None = None,
+    resources: list[Path] | None = None,
+    keep_text: bool = False,
 ) -> Built:
-    """Build ``root`` (a kustomization directory) using a wrapper written under ``workdir``."""
+    """Build ``root`` (a kustomization directory) using a wrapper written under ``workdir``.
+
+    ``overlay`` adds kustomization fields to the wrapper (Flux's patches, namespace...) and
+    ``resources`` lists what it includes instead of ``root`` (Flux's generated kustomization)."""
     workdir.mkdir(parents=True, exist_ok=True)
     rel = os.path.relpath(root, workdir).replace(os.sep, "/")
-    (workdir / "kustomization.yaml").write_text(
-        f"resources:\n  - {_quote(rel)}\nbuildMetadata: [originAnnotations]\n", encoding="utf-8"
-    )
+    entries = [os.path.relpath(p, workdir).replace(os.sep, "/") for p in resources] if resources else [rel]
+    if overlay:
+        import json
+
+        wrapper = {"resources": entries, **overlay, "buildMetadata": ["originAnnotations"]}
+        text = json.dumps(wrapper, indent=1) + "\n"
+    else:
+        text = "resources:\n" + "".join(f"  - {_quote(e)}\n" for e in entries)
+        text += "buildMetadata: [originAnnotations]\n"
+    (workdir / "kustomization.yaml").write_text(text, encoding="utf-8")
     # ``kustomize build DIR`` or ``kubectl kustomize DIR``: the flags are the same for both.
     cmd = [*binary.argv, str(workdir)]
     if unrestricted:
@@ -71,15 +87,19 @@ def build(
     if not result.ok:
         error = _readable(result.error.replace(rel, _display(root, cwd)), workdir, cwd)
         return Built(error=tools.error_line(error), timed_out=result.timed_out, detail=result.error)
-    parsed = parse(result.stdout, "<kustomize build>", Limits())
-    if parsed.problems:
-        return Built(error=f"unreadable kustomize output: {parsed.problems[0].message}")
+    chunks = _DOCUMENT.split(result.stdout) if keep_text else [result.stdout]
     built = Built()
-    for doc in parsed.documents:
-        data = doc.data
-        if not is_object(data):
-            continue
-        built.objects.append((data, _take_origin(data, workdir)))
+    for chunk in chunks:
+        parsed = parse(chunk, "<kustomize build>", Limits())
+        if parsed.problems:
+            return Built(error=f"unreadable kustomize output: {parsed.problems[0].message}")
+        for doc in parsed.documents:
+            data = doc.data
+            if not is_object(data):
+                continue
+            built.objects.append((data, take_origin(data, workdir)))
+            if keep_text:
+                built.texts.append(chunk)
     return built
 
 
@@ -87,7 +107,7 @@ def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _take_origin(data: dict[str, Any], workdir: Path) -> Origin:
+def take_origin(data: dict[str, Any], workdir: Path) -> Origin:
     """Remove the origin annotation (and an annotations map it alone created)."""
     meta = data.get("metadata")
     if not isinstance(meta, dict):

@@ -68,6 +68,38 @@ def render(
     timeout: float = tools.DEFAULT_TIMEOUT,
     jobs: int = 2,
     progress: Progress | None = None,
+    partial: bool = False,
+) -> RenderOutcome:
+    """``partial``: the run names files (a hook run), so objects in other files can matter."""
+    out = _render(
+        files, resources, settings, exclude=exclude, timeout=timeout, jobs=jobs, progress=progress
+    )
+    from gitops_guard.render import flux_plan
+
+    if flux_plan.wants(out.resources) or (partial and flux_plan.has_flux(out.resources)):
+        # Objects as Flux Kustomizations apply them (render/flux_build.py).
+        from gitops_guard.render import flux_build
+
+        loader = _Loader({sf.abspath: sf for sf in files}, settings.cwd.resolve())
+        failed = frozenset(f.path for f in out.findings if f.rule == FAILED.id)
+        flux = flux_build.apply(out.resources, files, settings, loader, failed=failed, exclude=exclude,
+                                timeout=timeout, jobs=jobs, partial=partial)  # fmt: skip
+        if flux is not None:
+            out.resources, out.processes = flux.resources, out.processes + flux.processes
+            out.findings += flux.findings
+            out.rendered_paths |= flux.rendered_paths
+    return out
+
+
+def _render(
+    files: Sequence[SourceFile],
+    resources: Sequence[Resource],
+    settings: Settings,
+    *,
+    exclude: Any,
+    timeout: float,
+    jobs: int,
+    progress: Progress | None,
 ) -> RenderOutcome:
     cwd = settings.cwd.resolve()
     checked = {sf.abspath: sf for sf in files}

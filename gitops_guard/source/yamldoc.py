@@ -96,6 +96,15 @@ class Document:
 
     __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass's would be
 
+    def with_data(self, data: Any) -> Document:
+        """The same document (positions, patches) holding ``data``: an object as a later
+        build step changed it."""
+        import copy
+
+        out = copy.copy(self)
+        out.data = data
+        return out
+
     def tree(self) -> yaml.Node | None:
         if self.root is None and self.recompose is not None:
             self.root, self.recompose = self.recompose(), None
