@@ -19,9 +19,9 @@ tests/corpus_expected/<repository>.txt (format: tests/corpus_pins.py):
 
 An entry whose reason is missing or UNREVIEWED fails. After a change of behaviour, re-pin with
 
-    python -m tests.corpus_pins            (or: python -m tests.corpus_pins REPOSITORY ...)
+    scripts/pin-corpus                     (or: scripts/pin-corpus REPOSITORY ...)
 
-from the checkout, with the project's virtualenv and the pinned tools on PATH: it keeps the
+(``python -m tests.corpus_pins`` with scripts/test's virtualenv and pinned tools): it keeps the
 reasons of findings that still match, marks new ones UNREVIEWED and lists what went; review the
 diff, write the reasons (or move a false one to [known-false]) and commit.
 """
@@ -60,7 +60,7 @@ def results() -> Results:
 def test_corpus_present() -> None:
     require_corpus()
     pinned = sorted(p.stem for p in corpus_pins.EXPECTED_DIR.glob("*.txt"))
-    assert pinned == REPOS, "a corpus repository was added or removed: run python -m tests.corpus_pins"
+    assert pinned == REPOS, "a corpus repository was added or removed: run scripts/pin-corpus"
 
 
 @pytest.mark.parametrize("repo", REPOS)
@@ -81,7 +81,7 @@ def test_findings_are_the_pinned_ones(repo: str, results: Results) -> None:
     comparison = corpus_pins.compare(corpus_pins.load(repo), results(repo), forbidden_causes=FORBIDDEN_CAUSES)
     assert comparison.ok, (
         f"{repo}: findings differ from tests/corpus_expected/{repo}.txt\n{comparison.render()}\n"
-        "re-pin with `python -m tests.corpus_pins " + repo + "` and review the diff"
+        "re-pin with `scripts/pin-corpus " + repo + "` and review the diff"
     )
 
 

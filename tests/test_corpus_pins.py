@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from gitops_guard.findings import Finding, ObjectRef, Outcome, Severity
@@ -145,3 +147,24 @@ def test_gone_lists_lost_expected_entries_once_each() -> None:
         "debatable: path not in this copy",
         "the same value again",
     ]
+
+
+def test_main_repins_keeping_reasons(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cp, "EXPECTED_DIR", tmp_path)
+    (tmp_path / "r.txt").write_text(TEXT)
+    new = finding("d.yaml", 2, "policy/disallow-latest-tag")
+    monkeypatch.setattr(cp, "run", lambda repo: (TRUE_A, FALSE_C, new, *MISSING))
+    assert cp.main(["r"]) == 0
+    again = cp.load("r")
+    assert [e.reason for e in again.expected] == ["a committed password", cp.UNREVIEWED]
+    assert again.known_false == cp.parse(TEXT).known_false
+
+
+def test_main_refuses_a_run_whose_checks_could_not_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cp, "EXPECTED_DIR", tmp_path)
+    (tmp_path / "r.txt").write_text(TEXT)
+    monkeypatch.setattr(cp, "run", lambda repo: (TRUE_A, finding("k/kustomization.yaml", 1, "check/not-run")))
+    assert cp.main(["r"]) == 2
+    assert (tmp_path / "r.txt").read_text() == TEXT
