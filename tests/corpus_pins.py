@@ -185,7 +185,7 @@ def load(repo: str) -> Pins:
 def render(repo: str, pins: Pins) -> str:
     out = [
         f"# Findings of `gitops-guard check` (strict preset, every family) on corpus/repos/{repo}.",
-        "# Format and regeneration: tests/corpus_pins.py (python -m tests.corpus_pins).",
+        "# Format: tests/corpus_pins.py. Re-pin with scripts/pin-corpus; review every UNREVIEWED entry.",
         "",
         "[expected]",
     ]
