@@ -69,3 +69,14 @@ def git(repo: Path, *args: str) -> str:
     }
     argv = ["git", "-C", str(repo), *args]
     return subprocess.run(argv, capture_output=True, text=True, env=env, check=True).stdout.strip()
+
+
+def deployment(*, image: str = "api:1", replicas: int = 1, namespace: str | None = None) -> str:
+    """A small valid Deployment named ``api``, as a manifest file's text."""
+    ns = f"  namespace: {namespace}\n" if namespace else ""
+    return (
+        f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n{ns}spec:\n"
+        f"  replicas: {replicas}\n  selector:\n    matchLabels: {{app: api}}\n  template:\n"
+        "    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n"
+        f"        - name: api\n          image: {image}\n"
+    )

@@ -147,20 +147,21 @@ class InlinePatch(Document):
     block scalar's lines map one to one (the usual form); any other style points at the
     entry's ``patch:`` value."""
 
-    def __init__(
-        self,
-        path: str,
-        index: int,
-        data: Any,
-        root: Any = None,
-        recompose: Any = None,
+    anchor: tuple[int | None, int | None] = (None, None)
+    offset: tuple[int, int] | None = None  # (line of the block's first content line, indent)
+
+    @classmethod
+    def of(
+        cls,
+        parsed: Document,
         *,
-        anchor: tuple[int | None, int | None] = (None, None),
-        offset: tuple[int, int] | None = None,  # (line of the block's first content line, indent)
-    ) -> None:
-        super().__init__(path, index, data, root, recompose)
-        self.anchor = anchor
-        self.offset = offset
+        index: int,
+        anchor: tuple[int | None, int | None],
+        offset: tuple[int, int] | None,
+    ) -> InlinePatch:
+        out = cls(parsed.path, index, parsed.data, parsed.root, parsed.recompose)
+        out.anchor, out.offset = anchor, offset
+        return out
 
     def __eq__(self, other: object) -> bool:
         return (
@@ -205,15 +206,7 @@ def inline_patches(plan: Plan, text: str) -> list[tuple[Document, dict[str, Any]
         target = entry.get("target")
         out.append(
             (
-                InlinePatch(
-                    doc.path,
-                    doc.index,
-                    first.data,
-                    first.root,
-                    recompose=first.recompose,
-                    anchor=anchor,
-                    offset=offset,
-                ),
+                InlinePatch.of(first, index=doc.index, anchor=anchor, offset=offset),
                 target if isinstance(target, dict) else None,
             )
         )

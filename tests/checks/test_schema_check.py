@@ -9,25 +9,9 @@ import pytest
 
 from gitops_guard.findings import Outcome, Severity
 from tests.checks.conftest import Checker
+from tests.helpers import deployment
 
-DEPLOY = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: api
-  namespace: api
-spec:
-  replicas: 2
-  selector:
-    matchLabels: {app: api}
-  template:
-    metadata:
-      labels: {app: api}
-    spec:
-      containers:
-        - name: api
-          image: api:1
-"""
+DEPLOY = deployment(replicas=2, namespace="api")
 
 
 def summary(findings):  # type: ignore[no-untyped-def]

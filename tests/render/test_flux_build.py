@@ -16,26 +16,10 @@ from gitops_guard.source.limits import Limits
 from gitops_guard.source.load import load
 from gitops_guard.source.walk import discover
 from tests.conftest import ToolFinder
-from tests.helpers import write_files
+from tests.helpers import deployment, write_files
 from tests.render.conftest import Renderer
 
-DEPLOY = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: api
-spec:
-  replicas: 1
-  selector:
-    matchLabels: {app: api}
-  template:
-    metadata:
-      labels: {app: api}
-    spec:
-      containers:
-        - name: api
-          image: ghcr.io/acme/api:1.0
-"""
+DEPLOY = deployment(image="ghcr.io/acme/api:1.0")
 ROLE = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: reader\nrules: []\n"
 CHILD = """\
 apiVersion: kustomize.toolkit.fluxcd.io/v1

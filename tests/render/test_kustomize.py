@@ -7,25 +7,10 @@ from pathlib import Path
 
 from gitops_guard.config import Config
 from gitops_guard.findings import Outcome, Severity
+from tests.helpers import deployment
 from tests.render.conftest import Renderer
 
-DEPLOY = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: api
-spec:
-  replicas: 1
-  selector:
-    matchLabels: {app: api}
-  template:
-    metadata:
-      labels: {app: api}
-    spec:
-      containers:
-        - name: api
-          image: api:1
-"""
+DEPLOY = deployment()
 PATCH_HEAD = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n"
 BASE = {"base/kustomization.yaml": "resources:\n  - deploy.yaml\n", "base/deploy.yaml": DEPLOY}
 

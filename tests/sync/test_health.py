@@ -22,6 +22,11 @@ def _cond(kind: str, status: str = "True", reason: str = "", message: str = "") 
     return {"type": kind, "status": status, "reason": reason, "message": message}
 
 
+def apps1(kind: str, spec: Any, status: Any) -> dict[str, Any]:
+    """An apps/v1 workload of ``kind`` at generation 1."""
+    return _o("apps/v1", kind, spec, status, generation=1)
+
+
 def deploy(spec: Any = None, status: Any = None, generation: int = 2) -> dict[str, Any]:
     return _o("apps/v1", "Deployment", {"replicas": 2, **(spec or {})}, status, generation=generation)
 
@@ -65,41 +70,30 @@ CASES: list[tuple[str, dict[str, Any] | None, Status]] = [
     # StatefulSet
     (
         "sts complete",
-        _o(
-            "apps/v1",
+        apps1(
             "StatefulSet",
             {"replicas": 2},
             {"observedGeneration": 1, "readyReplicas": 2, "currentRevision": "a", "updateRevision": "a"},
-            generation=1,
         ),
         Status.HEALTHY,
     ),
     (
         "sts rolling to a new revision",
-        _o(
-            "apps/v1",
+        apps1(
             "StatefulSet",
             {"replicas": 2},
             {"observedGeneration": 1, "readyReplicas": 2, "currentRevision": "a", "updateRevision": "b"},
-            generation=1,
         ),
         Status.PROGRESSING,
     ),
     (
         "sts pods not ready",
-        _o(
-            "apps/v1",
-            "StatefulSet",
-            {"replicas": 2},
-            {"observedGeneration": 1, "readyReplicas": 1},
-            generation=1,
-        ),
+        apps1("StatefulSet", {"replicas": 2}, {"observedGeneration": 1, "readyReplicas": 1}),
         Status.PROGRESSING,
     ),
     (
         "sts partition reached",
-        _o(
-            "apps/v1",
+        apps1(
             "StatefulSet",
             {"replicas": 3, "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 2}}},
             {
@@ -109,18 +103,15 @@ CASES: list[tuple[str, dict[str, Any] | None, Status]] = [
                 "currentRevision": "a",
                 "updateRevision": "b",
             },
-            generation=1,
         ),
         Status.HEALTHY,
     ),
     (
         "sts partition not reached",
-        _o(
-            "apps/v1",
+        apps1(
             "StatefulSet",
             {"replicas": 3, "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 1}}},
             {"observedGeneration": 1, "readyReplicas": 3, "updatedReplicas": 1},
-            generation=1,
         ),
         Status.PROGRESSING,
     ),
@@ -132,8 +123,7 @@ CASES: list[tuple[str, dict[str, Any] | None, Status]] = [
     # DaemonSet
     (
         "ds rolled out",
-        _o(
-            "apps/v1",
+        apps1(
             "DaemonSet",
             {},
             {
@@ -142,14 +132,12 @@ CASES: list[tuple[str, dict[str, Any] | None, Status]] = [
                 "updatedNumberScheduled": 2,
                 "numberAvailable": 2,
             },
-            generation=1,
         ),
         Status.HEALTHY,
     ),
     (
         "ds not all available",
-        _o(
-            "apps/v1",
+        apps1(
             "DaemonSet",
             {},
             {
@@ -158,14 +146,12 @@ CASES: list[tuple[str, dict[str, Any] | None, Status]] = [
                 "updatedNumberScheduled": 2,
                 "numberAvailable": 1,
             },
-            generation=1,
         ),
         Status.PROGRESSING,
     ),
     (
         "ds not all updated",
-        _o(
-            "apps/v1",
+        apps1(
             "DaemonSet",
             {},
             {
@@ -174,59 +160,41 @@ CASES: list[tuple[str, dict[str, Any] | None, Status]] = [
                 "updatedNumberScheduled": 1,
                 "numberAvailable": 2,
             },
-            generation=1,
         ),
         Status.PROGRESSING,
     ),
     (
         "ds OnDelete",
-        _o(
-            "apps/v1",
+        apps1(
             "DaemonSet",
             {"updateStrategy": {"type": "OnDelete"}},
             {"observedGeneration": 1, "desiredNumberScheduled": 2},
-            generation=1,
         ),
         Status.HEALTHY,
     ),
     # ReplicaSet
     (
         "rs available",
-        _o(
-            "apps/v1",
-            "ReplicaSet",
-            {"replicas": 1},
-            {"observedGeneration": 1, "availableReplicas": 1},
-            generation=1,
-        ),
+        apps1("ReplicaSet", {"replicas": 1}, {"observedGeneration": 1, "availableReplicas": 1}),
         Status.HEALTHY,
     ),
     (
         "rs short",
-        _o(
-            "apps/v1",
-            "ReplicaSet",
-            {"replicas": 2},
-            {"observedGeneration": 1, "availableReplicas": 1},
-            generation=1,
-        ),
+        apps1("ReplicaSet", {"replicas": 2}, {"observedGeneration": 1, "availableReplicas": 1}),
         Status.PROGRESSING,
     ),
     (
         "rs failing",
-        _o(
-            "apps/v1",
+        apps1(
             "ReplicaSet",
             {"replicas": 2},
             {"observedGeneration": 1, "conditions": [_cond("ReplicaFailure", message="quota")]},
-            generation=1,
         ),
         Status.DEGRADED,
     ),
     (
         "rs failure cleared",
-        _o(
-            "apps/v1",
+        apps1(
             "ReplicaSet",
             {"replicas": 1},
             {
@@ -234,7 +202,6 @@ CASES: list[tuple[str, dict[str, Any] | None, Status]] = [
                 "availableReplicas": 1,
                 "conditions": [_cond("ReplicaFailure", "False")],
             },
-            generation=1,
         ),
         Status.HEALTHY,
     ),
