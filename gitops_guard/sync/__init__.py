@@ -2,6 +2,5 @@
 
 Only commands that talk to a cluster or fetch sources import this package; ``check`` never does.
 It sits beside ``diff``: it may use ``cluster``, ``resources``, ``ownership``, the pure ``gitops``
-semantics and ``diff.objects``, never ``checks``,
-``render``, ``pipeline`` or the command line.
+semantics and ``diff.objects``, never ``checks``, ``render``, ``pipeline`` or the command line.
 """
