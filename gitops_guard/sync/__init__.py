@@ -1,6 +1,6 @@
-"""The sync engine's parts: object health, Git sources, and the in-cluster history store.
+"""The sync engine's parts: object health, Git sources, the in-cluster history store and the plan.
 
 Only commands that talk to a cluster or fetch sources import this package; ``check`` never does.
-It sits beside ``diff``: it may use ``cluster``, ``resources`` and ``ownership``, never ``checks``,
-``render``, ``pipeline`` or the command line.
+It sits beside ``diff``: it may use ``cluster``, ``resources``, ``ownership``, the pure ``gitops``
+semantics and ``diff.objects``, never ``checks``, ``render``, ``pipeline`` or the command line.
 """

@@ -45,4 +45,5 @@ def test_engine_foundations_import_downward_only(path: Path) -> None:
 
 def test_the_guard_reads_real_imports() -> None:
     assert "gitops_guard.cluster.errors" in _imports(PACKAGE / "sync" / "history.py")
-    assert len(MODULES) >= 5
+    assert "gitops_guard.gitops.sync_order" in _imports(PACKAGE / "sync" / "plan.py")
+    assert len(MODULES) >= 6
