@@ -279,11 +279,12 @@ def test_rule_docs_are_cached_and_reread_when_a_policy_file_changes(
 ) -> None:
     import shutil
 
+    from gitops_guard.datafiles import data_dir
     from gitops_guard.policy import shipped
 
     source = tmp_path / "policies" / "admission"
     source.parent.mkdir()
-    shutil.copytree(shipped.data_dir("policies") / "admission", source)
+    shutil.copytree(data_dir("policies") / "admission", source)
     monkeypatch.setattr(shipped, "_files", lambda: sorted(source.glob("*.yaml")))
     monkeypatch.setenv("GITOPS_GUARD_CACHE", str(tmp_path / "cache"))
     fresh = shipped._read_docs(shipped._files())
