@@ -58,11 +58,12 @@ _DOCS_CACHE_FORMAT = 1
 @functools.cache
 def shipped_docs() -> tuple[ShippedDoc, ...]:
     """The rule documentation of each shipped policy, cached on disk (every run builds the rule
-    list; reading the five policy files with YAML costs ~15M instructions, the cache ~1M).
+    list; reading the five policy files with YAML costs ~13M instructions, the cache ~2M).
 
-    The entry is keyed by each file's name, modification time and size; an unreadable or
-    unwritable cache falls back to reading the files."""
+    The entry is keyed by each file's name, modification time and size, in its file name too;
+    an unreadable or unwritable cache falls back to reading the files."""
     import json
+    import zlib
 
     from gitops_guard.cachefiles import cache_dir, write_atomically
 
@@ -71,7 +72,9 @@ def shipped_docs() -> tuple[ShippedDoc, ...]:
         stamp = [[p.name, st.st_mtime_ns, st.st_size] for p in files for st in (p.stat(),)]
     except OSError:
         return _read_docs(files)
-    cached = cache_dir() / "shipped-policies" / f"docs-f{_DOCS_CACHE_FORMAT}.json"
+    # One entry per set of files, so that installs sharing the cache do not overwrite each other.
+    key = zlib.crc32(json.dumps(stamp).encode("utf-8"))
+    cached = cache_dir() / "shipped-policies" / f"docs-f{_DOCS_CACHE_FORMAT}-{key:08x}.json"
     try:
         entry = json.loads(cached.read_text(encoding="utf-8"))
         if isinstance(entry, dict) and entry.get("source") == stamp:

@@ -311,8 +311,11 @@ def test_rule_docs_are_cached_and_reread_when_a_policy_file_changes(
         docs = {d.name: d.severity for d in shipped.shipped_docs()}
         assert docs["disallow-latest-tag"] is Severity.WARNING
         assert docs == {d.name: d.severity for d in shipped._read_docs(shipped._files())}
+        # The edited set has its own entry; the first one stays for the install it belongs to.
+        (edited,) = set((tmp_path / "cache" / "shipped-policies").glob("*.json")) - {entry}
+        assert entry.exists()
         # A broken entry is not a failure: the files are read.
-        entry.write_text("{not json", encoding="utf-8")
+        edited.write_text("{not json", encoding="utf-8")
         shipped.shipped_docs.cache_clear()
         assert shipped.shipped_docs() == shipped._read_docs(shipped._files())
     finally:
