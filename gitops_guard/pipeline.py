@@ -7,13 +7,13 @@ never prints and never exits.
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from gitops_guard import baseline as baseline_mod
 from gitops_guard import resources as resources_mod
+from gitops_guard.cachefiles import cache_dir as cache_dir  # re-exported: callers import it from here
 from gitops_guard.checks import CHECKS, all_rules
 from gitops_guard.checks.base import CheckContext, Settings
 from gitops_guard.config import Config, merge
@@ -45,13 +45,6 @@ class CheckOptions(NamedTuple):
     # Build kustomize roots and local Helm charts (None: the config decides; default on).
     render: bool | None = None
     base: str | None = None
-
-
-def cache_dir() -> Path:
-    base = os.environ.get("GITOPS_GUARD_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "gitops-guard"
-    )
-    return Path(base)
 
 
 def active_rules(opts: CheckOptions) -> list[Rule]:

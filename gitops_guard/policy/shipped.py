@@ -4,8 +4,8 @@ ValidatingAdmissionPolicy and its binding, each a real object a cluster accepts.
 Their rule documentation (``gitops-guard rules``, the README) comes from the
 policy's own annotations, so the policy file is the one place to edit. Every run
 needs the rule list but only runs that enable a shipped policy need the policies
-themselves: :func:`shipped_docs` reads just what the rule list needs (measured
-~2 ms), :func:`shipped_policies` reads the full objects when the check runs.
+themselves: :func:`shipped_docs` reads just what the rule list needs (cached on
+disk), :func:`shipped_policies` reads the full objects when the check runs.
 """
 
 from __future__ import annotations
@@ -51,13 +51,50 @@ def _display(path: Path) -> str:
     return f"policies/admission/{path.name}"
 
 
+# Bumped whenever what a cache entry holds changes, so that old entries are not read.
+_DOCS_CACHE_FORMAT = 1
+
+
 @functools.cache
 def shipped_docs() -> tuple[ShippedDoc, ...]:
+    """The rule documentation of each shipped policy, cached on disk (every run builds the rule
+    list; reading the five policy files with YAML was ~17M instructions of a one-file run).
+
+    The entry is keyed by each file's name, modification time and size, in its file name too;
+    an unreadable or unwritable cache falls back to reading the files."""
+    import json
+    import zlib
+
+    from gitops_guard.cachefiles import cache_dir, write_atomically
+
+    files = _files()
+    try:
+        stamp = [[p.name, st.st_mtime_ns, st.st_size] for p in files for st in (p.stat(),)]
+    except OSError:
+        return _read_docs(files)
+    # One entry per set of files, so that installs sharing the cache do not overwrite each other.
+    key = zlib.crc32(json.dumps(stamp).encode("utf-8"))
+    cached = cache_dir() / "shipped-policies" / f"docs-f{_DOCS_CACHE_FORMAT}-{key:08x}.json"
+    try:
+        entry = json.loads(cached.read_text(encoding="utf-8"))
+        if isinstance(entry, dict) and entry.get("source") == stamp:
+            return tuple(
+                ShippedDoc(str(name), str(summary), str(doc), Severity(severity))
+                for name, summary, doc, severity in entry["docs"]
+            )
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    docs = _read_docs(files)
+    write_atomically(cached, json.dumps({"source": stamp, "docs": [list(d) for d in docs]}))
+    return docs
+
+
+def _read_docs(files: list[Path]) -> tuple[ShippedDoc, ...]:
     import yaml
 
     loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     out = []
-    for path in _files():
+    for path in files:
         docs = [
             d for d in yaml.load_all(path.read_text(encoding="utf-8"), Loader=loader) if isinstance(d, dict)
         ]

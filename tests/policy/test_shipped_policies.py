@@ -272,3 +272,51 @@ def test_shipped_policies_compile_once() -> None:
         list(policy_problems(sp.policy))
     info = celenv.compile_expression.cache_info()
     assert info.misses == info.currsize  # each distinct expression compiled exactly once
+
+
+def test_rule_docs_are_cached_and_reread_when_a_policy_file_changes(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from gitops_guard.datafiles import data_dir
+    from gitops_guard.policy import shipped
+
+    source = tmp_path / "policies" / "admission"
+    source.parent.mkdir()
+    shutil.copytree(data_dir("policies") / "admission", source)
+    monkeypatch.setattr(shipped, "_files", lambda: sorted(source.glob("*.yaml")))
+    monkeypatch.setenv("GITOPS_GUARD_CACHE", str(tmp_path / "cache"))
+    fresh = shipped._read_docs(shipped._files())
+
+    shipped.shipped_docs.cache_clear()
+    assert shipped.shipped_docs() == fresh
+    (entry,) = (tmp_path / "cache" / "shipped-policies").glob("*.json")
+    # The second run reads the entry, not the policy files.
+    monkeypatch.setattr(shipped, "_read_docs", lambda files: pytest.fail("policy files read again"))
+    shipped.shipped_docs.cache_clear()
+    assert shipped.shipped_docs() == fresh
+
+    # An edited policy file is read again, whatever the entry says.
+    monkeypatch.undo()
+    monkeypatch.setattr(shipped, "_files", lambda: sorted(source.glob("*.yaml")))
+    monkeypatch.setenv("GITOPS_GUARD_CACHE", str(tmp_path / "cache"))
+    path = source / "disallow-latest-tag.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("validationActions: [Deny]", "validationActions: [Warn]"),
+        encoding="utf-8",
+    )
+    shipped.shipped_docs.cache_clear()
+    try:
+        docs = {d.name: d.severity for d in shipped.shipped_docs()}
+        assert docs["disallow-latest-tag"] is Severity.WARNING
+        assert docs == {d.name: d.severity for d in shipped._read_docs(shipped._files())}
+        # The edited set has its own entry; the first one stays for the install it belongs to.
+        (edited,) = set((tmp_path / "cache" / "shipped-policies").glob("*.json")) - {entry}
+        assert entry.exists()
+        # A broken entry is not a failure: the files are read.
+        edited.write_text("{not json", encoding="utf-8")
+        shipped.shipped_docs.cache_clear()
+        assert shipped.shipped_docs() == shipped._read_docs(shipped._files())
+    finally:
+        shipped.shipped_docs.cache_clear()
