@@ -21,6 +21,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from gitops_guard.cachefiles import write_atomically
 from gitops_guard.errors import ConfigError
 
 _DIR_RE = re.compile(r"^v(\d+)\.(\d+)\.\d+-local-strict$")
@@ -145,7 +146,7 @@ class BuiltinSchemas:
         if _RULES_KEY not in text:
             self._without_rules.add(name)
         if cached is not None:
-            _write_atomically(cached, text)
+            write_atomically(cached, text)
         return bundled
 
     def _cache_file(self, name: str) -> Path | None:
@@ -190,14 +191,3 @@ class BuiltinSchemas:
         bundled: dict[str, Any] = json.loads(text)
         bundled["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         return bundled
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write or leave alone: concurrent runs (pre-commit starts several) each write whole files."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        pass
