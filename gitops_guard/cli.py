@@ -113,7 +113,7 @@ def diff(
 ) -> None:
     """Show what a change would do: per Application/Kustomization, the objects it would
     create, update and prune.  Exit 0 when nothing differs, 1 when something does."""
-    from gitops_guard.pipeline import cache_dir
+    from gitops_guard.cachefiles import cache_dir
     from gitops_guard.schema.builtin import available_versions, parse_version
 
     kube = parse_version(kubernetes_version) if kubernetes_version else available_versions()[-1]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from gitops_guard import baseline as baseline_mod
 from gitops_guard import resources as resources_mod
-from gitops_guard.cachefiles import cache_dir as cache_dir  # re-exported: callers import it from here
+from gitops_guard.cachefiles import cache_dir
 from gitops_guard.checks import CHECKS, all_rules
 from gitops_guard.checks.base import CheckContext, Settings
 from gitops_guard.config import Config, merge

@@ -74,7 +74,7 @@ class Renderer:
 
 def default_cache_bin() -> Path:
     """``$GITOPS_GUARD_CACHE/bin``, else ``~/.cache/gitops-guard/bin`` (where install-tools pins)."""
-    from gitops_guard.pipeline import cache_dir
+    from gitops_guard.cachefiles import cache_dir
 
     return cache_dir() / "bin"
 
