@@ -71,7 +71,6 @@ WEAK_PASSWORDS = frozenset(
     }
 )
 _FILLER = r"x{3,}|\*{3,}|\.{3,}|#{3,}|-{3,}|_{3,}|\?{3,}"
-_WORD_SPLIT = r"[\s_.\-/]+"
 _CAMEL = r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+"
 _PUBLIC_PEM = (
     "BEGIN CERTIFICATE",
@@ -130,10 +129,8 @@ def is_placeholder(value: str) -> bool:
 
 
 def _words(text: str) -> list[str]:
-    out: list[str] = []
-    for part in re.split(_WORD_SPLIT, text):
-        out.extend(w.lower() for w in re.findall(_CAMEL, part))
-    return out
+    # The pattern never matches a separator (`_ . - /`, space), so it splits on them too.
+    return [w.lower() for w in re.findall(_CAMEL, text)]
 
 
 def _shouting(text: str) -> bool:
