@@ -143,8 +143,10 @@ def _detect_uncached(key: str, value: str, sensitive: bool, context: Context) ->
         keyword = _keyword(key, text, cred, context)
         if keyword is not None:
             return keyword
-    assigned = context is not Context.YAML and bool(key) and _assigned_secret(key, text)
-    if (sensitive or assigned) and high_entropy(text):
+    if not sensitive and (context is Context.YAML or not key):
+        return None
+    kind = high_entropy(text)
+    if kind is not None and (sensitive or _assigned_secret(key, hex_value=kind == "hex")):
         return Detection("high-entropy string", text)
     return None
 
@@ -182,18 +184,15 @@ def _keyword(key: str, text: str, cred: str, context: Context) -> Detection | No
     return Detection(label, text, cred)
 
 
-def _assigned_secret(key: str, text: str) -> bool:
+def _assigned_secret(key: str, *, hex_value: bool) -> bool:
     """In a text file, an assignment whose value is random-looking counts, unless the key says
     digest (`BUILD_SHA`, `integrity`); a hex value also needs a key that says key or secret."""
     words = key_words(key)
     if _DIGEST_WORDS.intersection(words):
         return False
-    if set(text.strip()) <= _HEX_DIGITS:
+    if hex_value:
         return "key" in words or credential_key(key) is not None
     return True
-
-
-_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 
 
 def _worth_format_check(key: str, text: str) -> bool:
