@@ -14,7 +14,7 @@ import binascii
 import enum
 import re
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
 from gitops_guard.secrets.prefilter import credential_key
@@ -166,6 +166,7 @@ def _secret(node: dict[str, Any], path: PathT) -> Iterator[Candidate]:
                 yield Candidate(where, str(k), v, sensitive=True)
 
 
+@lru_cache(maxsize=4096)  # the scan, the plaintext rule and the reuse index all decode it
 def decode_data(value: str) -> str | None:
     """A Secret ``data`` value as text, or None when it is not base64 or not text."""
     compact = "".join(value.split())
@@ -240,16 +241,16 @@ def from_text(text: str, context: Context = Context.TEXT) -> Iterator[Candidate]
     lines = text.splitlines()
     open_key: tuple[str, int] | None = None  # (key, indentation) waiting for its value
     for number, line in enumerate(lines, start=1):
+        m = _line_assignment().match(line)
         if open_key is not None:
             key, indent = open_key
             body = line.strip()
             if not body:
                 continue
             open_key = None
-            if len(line) - len(line.lstrip()) > indent and not _line_assignment().match(line):
+            if len(line) - len(line.lstrip()) > indent and not m:
                 yield Candidate((), key, body, line=number, column=line.index(body[0]) + 1, context=context)
                 continue
-        m = _line_assignment().match(line)
         if m:
             yield Candidate(
                 (), m["key"], m["value"], line=number, column=m.start("value") + 1, context=context
