@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 _DEFAULT_UNENCRYPTED_SUFFIX = "_unencrypted"
 
 
-@dataclass(frozen=True)
-class SopsRules:
+class SopsRules(NamedTuple):
     encrypted_regex: str | None = None
     unencrypted_regex: str | None = None
     encrypted_suffix: str | None = None
