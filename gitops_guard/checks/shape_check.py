@@ -252,24 +252,13 @@ class _Patches:
 
 
 def _read_patches(directory: Path) -> frozenset[Path]:
-    import os
-
     from gitops_guard.render.reach import kustomization_in
     from gitops_guard.source.limits import Limits
-    from gitops_guard.source.load import patch_paths
-    from gitops_guard.source.yamldoc import decode, parse
+    from gitops_guard.source.load import patch_targets, read
+    from gitops_guard.source.walk import Candidate
 
     found = kustomization_in(directory)
     if found is None:
         return frozenset()
-    try:
-        text, problem = decode(found.read_bytes())
-    except OSError:
-        return frozenset()
-    if text is None or problem is not None:
-        return frozenset()
-    out: set[Path] = set()
-    for doc in parse(text, str(found), Limits()).documents:
-        if isinstance(doc.data, dict):
-            out.update(Path(os.path.normpath(directory / p)) for p in patch_paths(doc.data))
-    return frozenset(out)
+    kustomization = read(Candidate(found, str(found), True), FileKind.KUSTOMIZATION, Limits())
+    return frozenset(patch_targets(kustomization))

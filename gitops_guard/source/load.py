@@ -83,19 +83,26 @@ def _chart_root_above(path: Path, is_chart_root: Callable[[str], bool], levels: 
 
 def _mark_patches(files: list[SourceFile]) -> None:
     """Files a kustomization.yaml uses as patches are fragments, not objects."""
-    patches: set[Path] = set()
+    resolved: set[Path] = set()
     for sf in files:
-        if sf.kind is not FileKind.KUSTOMIZATION:
-            continue
-        for doc in sf.documents:
-            if isinstance(doc.data, dict):
-                patches.update(sf.abspath.parent / p for p in patch_paths(doc.data))
-    if not patches:
+        if sf.kind is FileKind.KUSTOMIZATION:
+            resolved |= patch_targets(sf)
+    if not resolved:
         return
-    resolved = {Path(os.path.normpath(p)) for p in patches}
     for sf in files:
         if sf.kind is FileKind.MANIFEST and sf.abspath in resolved:
             sf.kind = FileKind.KUSTOMIZE_PATCH
+
+
+def patch_targets(kustomization: SourceFile) -> set[Path]:
+    """The files a kustomization file uses as patches, as normalised absolute paths."""
+    directory = kustomization.abspath.parent
+    return {
+        Path(os.path.normpath(directory / p))
+        for doc in kustomization.documents
+        if isinstance(doc.data, dict)
+        for p in patch_paths(doc.data)
+    }
 
 
 def patch_paths(kustomization: dict[str, object]) -> list[str]:
