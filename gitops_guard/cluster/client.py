@@ -187,11 +187,9 @@ class Client:
         api_version, kind, name, meta = _identity(obj)
         info = self.resolve(api_version, kind)
         body = dict(obj)
-        namespace: str | None = None
-        if info.namespaced:
-            namespace = meta.get("namespace") or self.namespace
-            if meta.get("namespace") != namespace:
-                body["metadata"] = dict(meta, namespace=namespace)
+        namespace = self._namespace_for(info, meta.get("namespace"))
+        if info.namespaced and meta.get("namespace") != namespace:
+            body["metadata"] = dict(meta, namespace=namespace)
         return info, namespace, body, name
 
     def delete(
