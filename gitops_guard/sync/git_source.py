@@ -248,7 +248,7 @@ class GitCache:
             commit
             and len(commit) == 40
             and _HEX.fullmatch(commit)
-            and not _has_commit(self._git, mirror, commit)
+            and _commit_of(self._git, mirror, commit, what="") is None
         ):
             with contextlib.suppress(SourceError, RefNotFound):
                 self._git(
@@ -331,17 +331,7 @@ def _resolve_in(git: Git, repo: Path, source: Source) -> Revision:
     ref, where = source.ref, source.display_url
 
     def commit_of(rev: str) -> str | None:
-        proc = git(
-            repo,
-            "rev-parse",
-            "--verify",
-            "--quiet",
-            "--end-of-options",
-            f"{rev}^{{commit}}",
-            what=where,
-            check=False,
-        )
-        return proc.stdout.strip() or None if proc.returncode == 0 else None
+        return _commit_of(git, repo, rev, what=where)
 
     def revision(commit: str, resolved: str) -> Revision:
         return Revision(source, commit, resolved, repo)
@@ -417,9 +407,19 @@ def _required(commit: str | None) -> str:
     return commit
 
 
-def _has_commit(git: Git, repo: Path, commit: str) -> bool:
-    proc = git(repo, "cat-file", "-e", f"{commit}^{{commit}}", what="", check=False)
-    return bool(proc.returncode == 0)
+def _commit_of(git: Git, repo: Path, rev: str, *, what: str) -> str | None:
+    """The commit ``rev`` names in ``repo``; None when it names none (or no commit)."""
+    proc = git(
+        repo,
+        "rev-parse",
+        "--verify",
+        "--quiet",
+        "--end-of-options",
+        f"{rev}^{{commit}}",
+        what=what,
+        check=False,
+    )
+    return proc.stdout.strip() or None if proc.returncode == 0 else None
 
 
 def _local_repository(url: str, base: Path | None) -> Path | None:
