@@ -18,6 +18,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from gitops_guard.gitops.argo_annotations import annotations_of
+
 TRACKING_ANNOTATION = "gitops-guard.dev/tracking-id"
 ARGO_TRACKING = "argocd.argoproj.io/tracking-id"
 ARGO_INSTANCE_LABEL = "app.kubernetes.io/instance"
@@ -89,7 +91,7 @@ def stamp(obj: Mapping[str, Any], app: str) -> dict[str, Any]:
 
 def tracking_id(obj: Mapping[str, Any]) -> TrackingId | None:
     """gitops-guard's id on ``obj``; None when there is none; :class:`MalformedTrackingId` when bad."""
-    value = _annotations(obj).get(TRACKING_ANNOTATION)
+    value = annotations_of(obj).get(TRACKING_ANNOTATION)
     return None if value is None else TrackingId.parse(value)
 
 
@@ -124,7 +126,7 @@ def claims(obj: Mapping[str, Any]) -> list[Claim]:
     Argo CD's tracking annotation, when present, decides for Argo CD and its instance label is
     then ignored (Argo CD's annotation+label tracking writes both; the annotation wins).
     """
-    annotations, labels = _annotations(obj), _labels(obj)
+    annotations, labels = annotations_of(obj), _labels(obj)
     out: list[Claim] = []
     for key, tool in ((TRACKING_ANNOTATION, Tool.GITOPS_GUARD), (ARGO_TRACKING, Tool.ARGO_CD)):
         value = annotations.get(key)
@@ -181,12 +183,6 @@ def _identity(obj: Mapping[str, Any]) -> tuple[str, str, str, str]:
         namespace if isinstance(namespace, str) else "",
         name if isinstance(name, str) else "",
     )
-
-
-def _annotations(obj: Mapping[str, Any]) -> Mapping[str, Any]:
-    meta = obj.get("metadata")
-    found = meta.get("annotations") if isinstance(meta, Mapping) else None
-    return found if isinstance(found, Mapping) else {}
 
 
 def _labels(obj: Mapping[str, Any]) -> Mapping[str, Any]:

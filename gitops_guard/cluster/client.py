@@ -150,45 +150,36 @@ class Client:
             query["force"] = "true"
         if dry_run:
             query["dryRun"] = "All"
-        payload = json.dumps(body, separators=(",", ":"), default=str).encode("utf-8")
-        response = self.transport.request(
-            "PATCH",
-            info.path(namespace, name),
-            query=query,
-            body=payload,
-            content_type=APPLY_PATCH,
-            what=what,
-        )
-        return response.json_object(what)
+        return self._send_object("PATCH", info.path(namespace, name), query, body, APPLY_PATCH, what)
 
     def create(self, obj: Mapping[str, Any], *, field_manager: str = FIELD_MANAGER) -> dict[str, Any]:
         """Create ``obj``; an existing object is an ApiError with code 409 (AlreadyExists)."""
         info, namespace, body, name = self._write_target(obj)
         what = f"create {_describe(info, namespace, name)}"
-        payload = json.dumps(body, separators=(",", ":"), default=str).encode("utf-8")
-        response = self.transport.request(
-            "POST",
-            info.path(namespace),
-            query={"fieldManager": field_manager},
-            body=payload,
-            content_type="application/json",
-            what=what,
-        )
-        return response.json_object(what)
+        query = {"fieldManager": field_manager}
+        return self._send_object("POST", info.path(namespace), query, body, "application/json", what)
 
     def replace(self, obj: Mapping[str, Any], *, field_manager: str = FIELD_MANAGER) -> dict[str, Any]:
         """Replace ``obj`` whole (``PUT``). With ``metadata.resourceVersion`` set this is a
         compare-and-swap: a newer object on the server is an ApiError with code 409 (Conflict)."""
         info, namespace, body, name = self._write_target(obj)
         what = f"replace {_describe(info, namespace, name)}"
+        query = {"fieldManager": field_manager}
+        return self._send_object("PUT", info.path(namespace, name), query, body, "application/json", what)
+
+    def _send_object(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, str],
+        body: Mapping[str, Any],
+        content_type: str,
+        what: str,
+    ) -> dict[str, Any]:
+        """Send ``body`` as compact JSON and return the object the server answered with."""
         payload = json.dumps(body, separators=(",", ":"), default=str).encode("utf-8")
         response = self.transport.request(
-            "PUT",
-            info.path(namespace, name),
-            query={"fieldManager": field_manager},
-            body=payload,
-            content_type="application/json",
-            what=what,
+            method, path, query=query, body=payload, content_type=content_type, what=what
         )
         return response.json_object(what)
 
@@ -196,11 +187,9 @@ class Client:
         api_version, kind, name, meta = _identity(obj)
         info = self.resolve(api_version, kind)
         body = dict(obj)
-        namespace: str | None = None
-        if info.namespaced:
-            namespace = meta.get("namespace") or self.namespace
-            if meta.get("namespace") != namespace:
-                body["metadata"] = dict(meta, namespace=namespace)
+        namespace = self._namespace_for(info, meta.get("namespace"))
+        if info.namespaced and meta.get("namespace") != namespace:
+            body["metadata"] = dict(meta, namespace=namespace)
         return info, namespace, body, name
 
     def delete(

@@ -203,7 +203,7 @@ class GitCache:
 
         ``base`` is where a relative local path is found (the directory of the file naming it).
         """
-        local = _local_repository(source.url, base)
+        local = self._local_repository(source.url, base)
         if local is not None:
             return _resolve_in(self._git, local, source)
         mirror = self.mirror_dir(source.url)
@@ -215,6 +215,22 @@ class GitCache:
     def mirror_dir(self, url: str) -> Path:
         key = hashlib.sha256(redact_url(url).rstrip("/").encode()).hexdigest()[:24]
         return self.root / key
+
+    def _local_repository(self, url: str, base: Path | None) -> Path | None:
+        """The repository a local path names; None for a URL (``file://`` included: it is fetched)."""
+        if "://" in url or re.match(r"^[\w.-]+@[\w.-]+:", url):
+            return None
+        path = Path(url).expanduser()
+        if not path.is_absolute():
+            path = (base or Path.cwd()) / path
+        if not path.exists():
+            if re.match(r"^[\w.-]+:", url):
+                return None  # scp-like host:path
+            raise SourceError(f"{url}: no such directory")
+        proc = self._git(path, "rev-parse", "--absolute-git-dir", what=url, timeout=60, check=False)
+        if proc.returncode != 0:
+            raise SourceError(f"{url}: not a Git repository (a source must be committed to be synced)")
+        return Path(proc.stdout.strip())
 
     # -- fetching ------------------------------------------------------------------------------
 
@@ -248,7 +264,7 @@ class GitCache:
             commit
             and len(commit) == 40
             and _HEX.fullmatch(commit)
-            and not _has_commit(self._git, mirror, commit)
+            and _commit_of(self._git, mirror, commit, what="") is None
         ):
             with contextlib.suppress(SourceError, RefNotFound):
                 self._git(
@@ -331,17 +347,7 @@ def _resolve_in(git: Git, repo: Path, source: Source) -> Revision:
     ref, where = source.ref, source.display_url
 
     def commit_of(rev: str) -> str | None:
-        proc = git(
-            repo,
-            "rev-parse",
-            "--verify",
-            "--quiet",
-            "--end-of-options",
-            f"{rev}^{{commit}}",
-            what=where,
-            check=False,
-        )
-        return proc.stdout.strip() or None if proc.returncode == 0 else None
+        return _commit_of(git, repo, rev, what=where)
 
     def revision(commit: str, resolved: str) -> Revision:
         return Revision(source, commit, resolved, repo)
@@ -417,36 +423,19 @@ def _required(commit: str | None) -> str:
     return commit
 
 
-def _has_commit(git: Git, repo: Path, commit: str) -> bool:
-    proc = git(repo, "cat-file", "-e", f"{commit}^{{commit}}", what="", check=False)
-    return bool(proc.returncode == 0)
-
-
-def _local_repository(url: str, base: Path | None) -> Path | None:
-    """The repository a local path names; None for a URL (``file://`` included: it is fetched)."""
-    if "://" in url or re.match(r"^[\w.-]+@[\w.-]+:", url):
-        return None
-    path = Path(url).expanduser()
-    if not path.is_absolute():
-        path = (base or Path.cwd()) / path
-    if not path.exists():
-        if re.match(r"^[\w.-]+:", url):
-            return None  # scp-like host:path
-        raise SourceError(f"{url}: no such directory")
-    try:
-        proc = subprocess.run(
-            ["git", "-C", str(path), "rev-parse", "--absolute-git-dir"],
-            capture_output=True,
-            text=True,
-            check=False,
-            env={**os.environ, "LC_ALL": "C"},
-            timeout=60,
-        )
-    except FileNotFoundError as exc:
-        raise ToolError("git not found on PATH: needed to read sources") from exc
-    if proc.returncode != 0:
-        raise SourceError(f"{url}: not a Git repository (a source must be committed to be synced)")
-    return Path(proc.stdout.strip())
+def _commit_of(git: Git, repo: Path, rev: str, *, what: str) -> str | None:
+    """The commit ``rev`` names in ``repo``; None when it names none (or no commit)."""
+    proc = git(
+        repo,
+        "rev-parse",
+        "--verify",
+        "--quiet",
+        "--end-of-options",
+        f"{rev}^{{commit}}",
+        what=what,
+        check=False,
+    )
+    return proc.stdout.strip() or None if proc.returncode == 0 else None
 
 
 def _clean_path(path: str) -> str:

@@ -64,8 +64,10 @@ def _map(obj: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 
 def _int(obj: Mapping[str, Any], key: str, default: int = 0) -> int:
     value = obj.get(key, default)
-    if value is None:
-        return default
+    return default if value is None else _as_int(value, key)
+
+
+def _as_int(value: Any, key: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(key)
     return value
@@ -86,11 +88,11 @@ def _is_false(condition: Mapping[str, Any] | None) -> bool:
     return condition is not None and condition.get("status") == "False"
 
 
-def _generation_observed(obj: Mapping[str, Any], *, unset_is_observed: bool) -> bool:
+def _generation_observed(obj: Mapping[str, Any]) -> bool:
     observed = _map(obj, "status").get("observedGeneration")
     if observed is None:
-        return unset_is_observed
-    return _int(_map(obj, "metadata"), "generation") <= _int(_map(obj, "status"), "observedGeneration")
+        return False
+    return _int(_map(obj, "metadata"), "generation") <= _as_int(observed, "observedGeneration")
 
 
 def _replicas(obj: Mapping[str, Any]) -> int | None:
@@ -105,7 +107,7 @@ def deployment(obj: Mapping[str, Any]) -> Health:
     spec, status = _map(obj, "spec"), _map(obj, "status")
     if spec.get("paused") is True:
         return Health(Status.SUSPENDED, "Deployment is paused")
-    if not _generation_observed(obj, unset_is_observed=False):
+    if not _generation_observed(obj):
         return Health(Status.PROGRESSING, "waiting for the rollout: the new generation is not observed yet")
     progressing = _conditions(obj).get("Progressing")
     if progressing is not None and progressing.get("reason") == "ProgressDeadlineExceeded":
@@ -131,7 +133,7 @@ def deployment(obj: Mapping[str, Any]) -> Health:
 
 def stateful_set(obj: Mapping[str, Any]) -> Health:
     status, strategy = _map(obj, "status"), _map(_map(obj, "spec"), "updateStrategy")
-    if _int(status, "observedGeneration") == 0 or not _generation_observed(obj, unset_is_observed=False):
+    if _int(status, "observedGeneration") == 0 or not _generation_observed(obj):
         return Health(Status.PROGRESSING, "waiting for the StatefulSet's new generation to be observed")
     want, ready = _replicas(obj), _int(status, "readyReplicas")
     if want is not None and ready < want:
@@ -160,7 +162,7 @@ def stateful_set(obj: Mapping[str, Any]) -> Health:
 
 def daemon_set(obj: Mapping[str, Any]) -> Health:
     status, strategy = _map(obj, "status"), _map(_map(obj, "spec"), "updateStrategy")
-    if _int(status, "observedGeneration") == 0 or not _generation_observed(obj, unset_is_observed=False):
+    if _int(status, "observedGeneration") == 0 or not _generation_observed(obj):
         return Health(Status.PROGRESSING, "waiting for the DaemonSet's new generation to be observed")
     if strategy.get("type") == "OnDelete":
         return Health(Status.HEALTHY, "update strategy OnDelete")
@@ -176,7 +178,7 @@ def daemon_set(obj: Mapping[str, Any]) -> Health:
 
 
 def replica_set(obj: Mapping[str, Any]) -> Health:
-    if not _generation_observed(obj, unset_is_observed=False):
+    if not _generation_observed(obj):
         return Health(Status.PROGRESSING, "waiting for the ReplicaSet's new generation to be observed")
     failure = _conditions(obj).get("ReplicaFailure")
     if _is_true(failure):

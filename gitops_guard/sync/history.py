@@ -212,15 +212,7 @@ class HistoryStore:
     def begin(self, app: str, revision: str, *, now: str | None = None) -> Entry:
         """Record a sync of ``revision`` as started; returns its entry (with its id)."""
         started = now or _now()
-        made: list[Entry] = []
-
-        def change(state: State) -> State:
-            entry = Entry(state.next_id(), revision, started, Result.RUNNING)
-            made[:] = [entry]
-            return replace(state, history=(*state.history, entry))
-
-        self.update(app, change)
-        return made[0]
+        return self._append(app, lambda entry_id: Entry(entry_id, revision, started, Result.RUNNING))
 
     def finish(
         self,
@@ -260,10 +252,16 @@ class HistoryStore:
     def refuse(self, app: str, revision: str, refusal: Refusal, *, now: str | None = None) -> Entry:
         """Record that ``revision`` was refused (it failed `check`); nothing was applied."""
         at = now or _now()
+        return self._append(
+            app, lambda entry_id: Entry(entry_id, revision, at, Result.REFUSED, finished=at, refusal=refusal)
+        )
+
+    def _append(self, app: str, make: Callable[[int], Entry]) -> Entry:
+        """Append the entry ``make`` builds from the next free id; returns the entry written."""
         made: list[Entry] = []
 
         def change(state: State) -> State:
-            entry = Entry(state.next_id(), revision, at, Result.REFUSED, finished=at, refusal=refusal)
+            entry = make(state.next_id())
             made[:] = [entry]
             return replace(state, history=(*state.history, entry))
 
