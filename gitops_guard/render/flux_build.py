@@ -89,12 +89,14 @@ def apply(
     to build, or no kustomize).  ``partial``: the run names files, so parents may be elsewhere."""
     import tempfile
 
+    binary = tools.find_kustomize(settings.cache_dir / "bin" if settings.cache_dir else None)
+    if binary is None:
+        return None
     cwd = settings.cwd.resolve()
     checked = {sf.abspath: sf for sf in files}
     extra = others(cwd, checked, exclude) if partial else []
     todo = plans([*resources, *from_files(extra)], [*files, *extra], cwd)
-    binary = tools.find_kustomize(settings.cache_dir / "bin" if settings.cache_dir else None)
-    if not todo or binary is None:
+    if not todo:
         return None
     with tempfile.TemporaryDirectory(prefix="gitops-guard-flux-") as tmp:
         return build_all(todo, resources, files, checked, load, binary, Path(tmp), cwd,
