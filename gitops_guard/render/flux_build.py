@@ -51,7 +51,7 @@ from gitops_guard.render.flux_overlay import (
     variables,
 )
 from gitops_guard.render.flux_plan import Plan, as_list, orphan_plans, others, plans
-from gitops_guard.render.reach import NAMES
+from gitops_guard.render.reach import NAMES, kustomization_in
 from gitops_guard.resources import Resource, from_files, object_ref
 from gitops_guard.source.limits import Limits
 from gitops_guard.source.load import SourceFile
@@ -158,11 +158,12 @@ class _Run:
         # render stage built: its objects are that build's, placed and substituted here (no
         # second kustomize process, which costs as much as the first).
         built_roots = {r.rendered_by for r in out.resources if r.rendered_by is not None}
-        quick = [p for p in todo if self._quick(p, built_roots)]
+        labels = {id(p): _label(p, self.cwd) for p in todo}
+        quick = [p for p in todo if self._quick(p, labels[id(p)], built_roots)]
         todo = [p for p in todo if p not in quick]
         kinds = _kinds(out.resources) if quick else None
         for plan in quick:
-            label = display_path(plan.directory / _kustomization_name(plan.directory), self.cwd)
+            label = labels[id(plan)]
             replaced.add(label)
             variables_ = variables(plan, out.resources)
             for r in out.resources:
@@ -189,7 +190,16 @@ class _Run:
                     out.findings.append(_failed(plan, built.error))
                 continue
             replaced |= {display_path(k.file, self.cwd) for k in members}
-            mapper = _Mapper(plan, members, self.load, self.checked, self.cwd, out.resources, self._dir(i))
+            mapper = _Mapper(
+                plan,
+                labels[id(plan)],
+                members,
+                self.load,
+                self.checked,
+                self.cwd,
+                out.resources,
+                self._dir(i),
+            )
             for body, origin, text in zip(*_columns(built), strict=True):
                 mapped, missing = mapper(body, origin, text)
                 if mapped is None:
@@ -209,12 +219,11 @@ class _Run:
         ] + rendered
         out.rendered_paths |= shown | {r.path for r in rendered}
 
-    def _quick(self, plan: Plan, built_roots: set[str]) -> bool:
+    def _quick(self, plan: Plan, label: str, built_roots: set[str]) -> bool:
         if plan.files or not plan.kustomized or plan.spec.get("components"):
             return False
         if set(overlay(plan.spec)) - {"namespace"}:
             return False
-        label = display_path(plan.directory / _kustomization_name(plan.directory), self.cwd)
         return label in built_roots
 
     def _dir(self, i: int) -> Path:
@@ -252,8 +261,9 @@ class _Run:
         )
 
 
-def _kustomization_name(directory: Path) -> str:
-    return next((n for n in NAMES if (directory / n).is_file()), NAMES[0])
+def _label(plan: Plan, cwd: Path) -> str:
+    """What the plain build of the plan's path is named (its kustomization's display path)."""
+    return display_path(kustomization_in(plan.directory) or plan.directory / NAMES[0], cwd)
 
 
 def _kinds(resources: Sequence[Resource]) -> Any:
@@ -323,6 +333,7 @@ class _Mapper:
     def __init__(
         self,
         plan: Plan,
+        label: str,
         members: list[tree_mod.Kustomization],
         load: Loader,
         checked: dict[Path, SourceFile],
@@ -336,7 +347,7 @@ class _Mapper:
         self.workdir = workdir
         # What the plain build would name (sync checks place objects by their build's directory);
         # children nothing applies keep the label they had.
-        self.label = display_path(plan.directory / _kustomization_name(plan.directory), cwd)
+        self.label = label
         self.labels = {r.path: r.rendered_by for r in resources} if plan.speculative else {}
         self.file_patches = [(ref, load(ref.file)) for k in members for ref in reversed(k.patches)]
         own = load(cwd / plan.resource.path)
