@@ -31,7 +31,14 @@ from gitops_guard.render import helm, helm_options, kustomize, mapping, tools
 from gitops_guard.render import tree as tree_mod
 from gitops_guard.render.check import FAILED
 from gitops_guard.render.helm_options import HelmOptions
-from gitops_guard.render.reach import CHART_FILES, chart_of, kustomize_inputs, near_kustomization, under
+from gitops_guard.render.reach import (
+    CHART_FILES,
+    chart_of,
+    flux_applies,
+    kustomize_inputs,
+    near_kustomization,
+    under,
+)
 from gitops_guard.resources import Resource, object_ref
 from gitops_guard.source.classify import FileKind
 from gitops_guard.source.limits import Limits
@@ -113,7 +120,7 @@ def _render(
     # Flux's kustomize-controller builds without kustomize's load restrictor (Argo CD's
     # default keeps it): a repository that holds Flux Kustomizations, or a kustomization
     # under flux-system/, is built as Flux does (the same in a directory and a hook run).
-    flux = flux_tree or any(r.api_version.startswith("kustomize.toolkit.fluxcd.io/") for r in resources)
+    flux = flux_tree or flux_applies(resources)
     if not kjobs and not hjobs:
         return RenderOutcome(list(resources), findings)
 
