@@ -288,15 +288,24 @@ def _placed(plan: Plan, res: Resource, vars_: Variables, kinds: Any) -> tuple[Re
         import yaml
 
         text = yaml.dump(body, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True)
-        done = flux_vars.substitute(text, vars_.values, hidden=vars_.hidden)
-        unresolved = done.unresolved
-        if done.text != text:
-            parsed = parse(done.text, "<flux postBuild>", Limits())
-            data = next((d.data for d in parsed.documents if isinstance(d.data, dict)), None)
-            if not parsed.problems and isinstance(data, dict) and data.get("kind"):
-                body = data
+        data, unresolved = _substituted(text, vars_)
+        if data is not None:
+            body = data
     document = res.document.with_data(body)
     return Resource(object_ref(body), body, document, rendered_by=res.rendered_by), unresolved
+
+
+def _substituted(text: str, vars_: Variables) -> tuple[dict[str, Any] | None, frozenset[str]]:
+    """An object's text with the postBuild variables substituted, parsed again: the new object
+    (None when nothing changed or the text is no longer an object) and the names not known."""
+    done = flux_vars.substitute(text, vars_.values, hidden=vars_.hidden)
+    if done.text == text:
+        return None, done.unresolved
+    parsed = parse(done.text, "<flux postBuild>", Limits())
+    data = next((d.data for d in parsed.documents if isinstance(d.data, dict)), None)
+    if parsed.problems or not isinstance(data, dict) or not data.get("kind"):
+        return None, done.unresolved
+    return data, done.unresolved
 
 
 def _checked_dirs(checked: dict[Path, SourceFile], cwd: Path) -> set[Path]:
@@ -359,14 +368,10 @@ class _Mapper:
     ) -> tuple[Resource | None, frozenset[str]]:
         unresolved: frozenset[str] = frozenset()
         if self.vars.active and not flux_vars.disabled(body):
-            done = flux_vars.substitute(text, self.vars.values, hidden=self.vars.hidden)
-            unresolved = done.unresolved
-            if done.text != text:
-                parsed = parse(done.text, "<flux postBuild>", Limits())
-                data = next((d.data for d in parsed.documents if isinstance(d.data, dict)), None)
-                if not parsed.problems and isinstance(data, dict) and data.get("kind"):
-                    kustomize.take_origin(data, self.workdir)
-                    body = data
+            data, unresolved = _substituted(text, self.vars)
+            if data is not None:
+                kustomize.take_origin(data, self.workdir)
+                body = data
         if origin.path is None:
             return self._generated(body, origin), unresolved
         sf = self.load(origin.path)
