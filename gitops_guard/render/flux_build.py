@@ -84,9 +84,11 @@ def apply(
     timeout: float,
     jobs: int,
     partial: bool,
+    tree: dict[Path, tree_mod.Kustomization] | None = None,
 ) -> FluxOutcome | None:
     """The render stage's objects as the run's Flux Kustomizations apply them (None: nothing
-    to build, or no kustomize).  ``partial``: the run names files, so parents may be elsewhere."""
+    to build, or no kustomize).  ``partial``: the run names files, so parents may be elsewhere;
+    ``tree``: the run's kustomizations, when the render stage already discovered them."""
     import tempfile
 
     binary = tools.find_kustomize(settings.cache_dir / "bin" if settings.cache_dir else None)
@@ -100,7 +102,7 @@ def apply(
         return None
     with tempfile.TemporaryDirectory(prefix="gitops-guard-flux-") as tmp:
         return build_all(todo, resources, files, checked, load, binary, Path(tmp), cwd,
-                         exclude=exclude, timeout=timeout, jobs=jobs, failed=failed)  # fmt: skip
+                         exclude=exclude, timeout=timeout, jobs=jobs, failed=failed, tree=tree)  # fmt: skip
 
 
 def build_all(
@@ -117,10 +119,12 @@ def build_all(
     timeout: float = tools.DEFAULT_TIMEOUT,
     jobs: int = 2,
     failed: frozenset[str] = frozenset(),
+    tree: dict[Path, tree_mod.Kustomization] | None = None,
 ) -> FluxOutcome:
     """Build every plan and put its objects in place of the same files' other objects; then
     give the parents' Kustomization-wide patches to child Kustomizations no build applies."""
-    tree = tree_mod.discover(cwd, files, exclude)
+    if tree is None:
+        tree = tree_mod.discover(cwd, files, exclude)
     around = _checked_dirs(checked, cwd)
     todo = [p for p in todo if any(d in around for d in (p.directory, *(k.dir for k in _members(p, tree))))]
     # A kustomization that failed on its own fails every build that includes it: not run again.
