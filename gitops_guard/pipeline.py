@@ -190,7 +190,9 @@ def _may_render(files: Sequence[SourceFile], cwd: Path) -> bool:
 
 def _flux_applies(resources: Sequence[resources_mod.Resource]) -> bool:
     """A Flux Kustomization can change the objects under its path with no kustomization there."""
-    return any(r.api_version.startswith("kustomize.toolkit.fluxcd.io/") for r in resources)
+    from gitops_guard.render.reach import flux_applies
+
+    return flux_applies(resources)
 
 
 def _merge_overlays(findings: list[Finding], rendered_paths: set[str]) -> list[Finding]:

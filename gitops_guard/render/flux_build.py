@@ -51,7 +51,7 @@ from gitops_guard.render.flux_overlay import (
     variables,
 )
 from gitops_guard.render.flux_plan import Plan, as_list, orphan_plans, others, plans
-from gitops_guard.render.reach import NAMES
+from gitops_guard.render.reach import NAMES, kustomization_in
 from gitops_guard.resources import Resource, from_files, object_ref
 from gitops_guard.source.limits import Limits
 from gitops_guard.source.load import SourceFile
@@ -84,21 +84,25 @@ def apply(
     timeout: float,
     jobs: int,
     partial: bool,
+    tree: dict[Path, tree_mod.Kustomization] | None = None,
 ) -> FluxOutcome | None:
     """The render stage's objects as the run's Flux Kustomizations apply them (None: nothing
-    to build, or no kustomize).  ``partial``: the run names files, so parents may be elsewhere."""
+    to build, or no kustomize).  ``partial``: the run names files, so parents may be elsewhere;
+    ``tree``: the run's kustomizations, when the render stage already discovered them."""
     import tempfile
 
+    binary = tools.find_kustomize(settings.cache_dir / "bin" if settings.cache_dir else None)
+    if binary is None:
+        return None
     cwd = settings.cwd.resolve()
     checked = {sf.abspath: sf for sf in files}
     extra = others(cwd, checked, exclude) if partial else []
     todo = plans([*resources, *from_files(extra)], [*files, *extra], cwd)
-    binary = tools.find_kustomize(settings.cache_dir / "bin" if settings.cache_dir else None)
-    if not todo or binary is None:
+    if not todo:
         return None
     with tempfile.TemporaryDirectory(prefix="gitops-guard-flux-") as tmp:
         return build_all(todo, resources, files, checked, load, binary, Path(tmp), cwd,
-                         exclude=exclude, timeout=timeout, jobs=jobs, failed=failed)  # fmt: skip
+                         exclude=exclude, timeout=timeout, jobs=jobs, failed=failed, tree=tree)  # fmt: skip
 
 
 def build_all(
@@ -115,10 +119,12 @@ def build_all(
     timeout: float = tools.DEFAULT_TIMEOUT,
     jobs: int = 2,
     failed: frozenset[str] = frozenset(),
+    tree: dict[Path, tree_mod.Kustomization] | None = None,
 ) -> FluxOutcome:
     """Build every plan and put its objects in place of the same files' other objects; then
     give the parents' Kustomization-wide patches to child Kustomizations no build applies."""
-    tree = tree_mod.discover(cwd, files, exclude)
+    if tree is None:
+        tree = tree_mod.discover(cwd, files, exclude)
     around = _checked_dirs(checked, cwd)
     todo = [p for p in todo if any(d in around for d in (p.directory, *(k.dir for k in _members(p, tree))))]
     # A kustomization that failed on its own fails every build that includes it: not run again.
@@ -156,11 +162,12 @@ class _Run:
         # render stage built: its objects are that build's, placed and substituted here (no
         # second kustomize process, which costs as much as the first).
         built_roots = {r.rendered_by for r in out.resources if r.rendered_by is not None}
-        quick = [p for p in todo if self._quick(p, built_roots)]
+        labels = {id(p): _label(p, self.cwd) for p in todo}
+        quick = [p for p in todo if self._quick(p, labels[id(p)], built_roots)]
         todo = [p for p in todo if p not in quick]
         kinds = _kinds(out.resources) if quick else None
         for plan in quick:
-            label = display_path(plan.directory / _kustomization_name(plan.directory), self.cwd)
+            label = labels[id(plan)]
             replaced.add(label)
             variables_ = variables(plan, out.resources)
             for r in out.resources:
@@ -187,7 +194,16 @@ class _Run:
                     out.findings.append(_failed(plan, built.error))
                 continue
             replaced |= {display_path(k.file, self.cwd) for k in members}
-            mapper = _Mapper(plan, members, self.load, self.checked, self.cwd, out.resources, self._dir(i))
+            mapper = _Mapper(
+                plan,
+                labels[id(plan)],
+                members,
+                self.load,
+                self.checked,
+                self.cwd,
+                out.resources,
+                self._dir(i),
+            )
             for body, origin, text in zip(*_columns(built), strict=True):
                 mapped, missing = mapper(body, origin, text)
                 if mapped is None:
@@ -207,12 +223,11 @@ class _Run:
         ] + rendered
         out.rendered_paths |= shown | {r.path for r in rendered}
 
-    def _quick(self, plan: Plan, built_roots: set[str]) -> bool:
+    def _quick(self, plan: Plan, label: str, built_roots: set[str]) -> bool:
         if plan.files or not plan.kustomized or plan.spec.get("components"):
             return False
         if set(overlay(plan.spec)) - {"namespace"}:
             return False
-        label = display_path(plan.directory / _kustomization_name(plan.directory), self.cwd)
         return label in built_roots
 
     def _dir(self, i: int) -> Path:
@@ -250,8 +265,9 @@ class _Run:
         )
 
 
-def _kustomization_name(directory: Path) -> str:
-    return next((n for n in NAMES if (directory / n).is_file()), NAMES[0])
+def _label(plan: Plan, cwd: Path) -> str:
+    """What the plain build of the plan's path is named (its kustomization's display path)."""
+    return display_path(kustomization_in(plan.directory) or plan.directory / NAMES[0], cwd)
 
 
 def _kinds(resources: Sequence[Resource]) -> Any:
@@ -276,15 +292,24 @@ def _placed(plan: Plan, res: Resource, vars_: Variables, kinds: Any) -> tuple[Re
         import yaml
 
         text = yaml.dump(body, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True)
-        done = flux_vars.substitute(text, vars_.values, hidden=vars_.hidden)
-        unresolved = done.unresolved
-        if done.text != text:
-            parsed = parse(done.text, "<flux postBuild>", Limits())
-            data = next((d.data for d in parsed.documents if isinstance(d.data, dict)), None)
-            if not parsed.problems and isinstance(data, dict) and data.get("kind"):
-                body = data
+        data, unresolved = _substituted(text, vars_)
+        if data is not None:
+            body = data
     document = res.document.with_data(body)
     return Resource(object_ref(body), body, document, rendered_by=res.rendered_by), unresolved
+
+
+def _substituted(text: str, vars_: Variables) -> tuple[dict[str, Any] | None, frozenset[str]]:
+    """An object's text with the postBuild variables substituted, parsed again: the new object
+    (None when nothing changed or the text is no longer an object) and the names not known."""
+    done = flux_vars.substitute(text, vars_.values, hidden=vars_.hidden)
+    if done.text == text:
+        return None, done.unresolved
+    parsed = parse(done.text, "<flux postBuild>", Limits())
+    data = next((d.data for d in parsed.documents if isinstance(d.data, dict)), None)
+    if parsed.problems or not isinstance(data, dict) or not data.get("kind"):
+        return None, done.unresolved
+    return data, done.unresolved
 
 
 def _checked_dirs(checked: dict[Path, SourceFile], cwd: Path) -> set[Path]:
@@ -321,6 +346,7 @@ class _Mapper:
     def __init__(
         self,
         plan: Plan,
+        label: str,
         members: list[tree_mod.Kustomization],
         load: Loader,
         checked: dict[Path, SourceFile],
@@ -334,7 +360,7 @@ class _Mapper:
         self.workdir = workdir
         # What the plain build would name (sync checks place objects by their build's directory);
         # children nothing applies keep the label they had.
-        self.label = display_path(plan.directory / _kustomization_name(plan.directory), cwd)
+        self.label = label
         self.labels = {r.path: r.rendered_by for r in resources} if plan.speculative else {}
         self.file_patches = [(ref, load(ref.file)) for k in members for ref in reversed(k.patches)]
         own = load(cwd / plan.resource.path)
@@ -346,14 +372,10 @@ class _Mapper:
     ) -> tuple[Resource | None, frozenset[str]]:
         unresolved: frozenset[str] = frozenset()
         if self.vars.active and not flux_vars.disabled(body):
-            done = flux_vars.substitute(text, self.vars.values, hidden=self.vars.hidden)
-            unresolved = done.unresolved
-            if done.text != text:
-                parsed = parse(done.text, "<flux postBuild>", Limits())
-                data = next((d.data for d in parsed.documents if isinstance(d.data, dict)), None)
-                if not parsed.problems and isinstance(data, dict) and data.get("kind"):
-                    kustomize.take_origin(data, self.workdir)
-                    body = data
+            data, unresolved = _substituted(text, self.vars)
+            if data is not None:
+                kustomize.take_origin(data, self.workdir)
+                body = data
         if origin.path is None:
             return self._generated(body, origin), unresolved
         sf = self.load(origin.path)

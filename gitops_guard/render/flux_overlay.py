@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_guard.render.flux_plan import Plan, as_list
-from gitops_guard.render.reach import NAMES
+from gitops_guard.render.reach import kustomization_in
 from gitops_guard.resources import Resource
 from gitops_guard.source.limits import Limits
 from gitops_guard.source.yamldoc import Document, node_at, parse
@@ -84,7 +84,7 @@ def generated_resources(directory: Path) -> list[Path]:
             sub = here / d
             if d.startswith("."):
                 continue
-            if any((sub / n).is_file() for n in NAMES):
+            if kustomization_in(sub) is not None:
                 out.append(sub)
             else:
                 keep.append(d)

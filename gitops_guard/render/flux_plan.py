@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_guard.render import tree as tree_mod
-from gitops_guard.render.reach import NAMES
+from gitops_guard.render.reach import kustomization_in
 from gitops_guard.resources import Resource
 from gitops_guard.source.classify import FileKind
 from gitops_guard.source.limits import Limits
@@ -95,7 +95,7 @@ def plans(resources: Sequence[Resource], files: Sequence[SourceFile], cwd: Path)
         if directory is None:
             continue
         absolute = repo.abspath(directory)
-        kustomized = any((absolute / n).is_file() for n in NAMES)
+        kustomized = kustomization_in(absolute) is not None
         out.append(Plan(res, spec_of(res.body), absolute, kustomized, assumed, root))
     return out
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from gitops_guard.render import tools
 from gitops_guard.render.helm import Rendered, source_path, split_documents
+from gitops_guard.resources import is_object
 from gitops_guard.source.limits import Limits
 from gitops_guard.source.yamldoc import decode, parse
 
@@ -72,7 +73,7 @@ def template(
                 message = f"YAML parse error on {name}: {parsed.problems[0].message}"
                 return Rendered(error=tools.error_line("Error: " + message), detail=message)
             rendered.objects.extend(
-                (doc.data, source_path(name, chart)) for doc in parsed.documents if _is_object(doc.data)
+                (doc.data, source_path(name, chart)) for doc in parsed.documents if is_object(doc.data)
             )
     return rendered
 
@@ -112,9 +113,3 @@ def _merge(base: dict[str, Any], top: dict[str, Any]) -> None:
             _merge(base[key], value)
         else:
             base[key] = value
-
-
-def _is_object(data: Any) -> bool:
-    from gitops_guard.resources import is_object
-
-    return is_object(data)

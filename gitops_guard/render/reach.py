@@ -8,11 +8,15 @@ includes and no chart holds imports none of it.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitops_guard.source.classify import FileKind
 from gitops_guard.source.load import SourceFile
+
+if TYPE_CHECKING:
+    from gitops_guard.resources import Resource
 
 NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 KUSTOMIZE_INPUTS = frozenset({FileKind.MANIFEST, FileKind.KUSTOMIZE_PATCH, FileKind.KUSTOMIZATION})
@@ -63,6 +67,12 @@ def under(path: Path, directory: Path) -> bool:
 def kustomize_inputs(files: Sequence[SourceFile], cwd: Path) -> list[SourceFile]:
     """The checked files a kustomize build could consume: manifests, patches, kustomizations."""
     return [sf for sf in files if sf.kind in KUSTOMIZE_INPUTS and under(sf.abspath, cwd)]
+
+
+def flux_applies(resources: Iterable[Resource]) -> bool:
+    """Whether a Flux Kustomization is among the objects: it can change the objects under its
+    path with no kustomization there."""
+    return any(r.api_version.startswith("kustomize.toolkit.fluxcd.io/") for r in resources)
 
 
 def may_render(files: Sequence[SourceFile], cwd: Path) -> bool:

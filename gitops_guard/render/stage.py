@@ -31,7 +31,14 @@ from gitops_guard.render import helm, helm_options, kustomize, mapping, tools
 from gitops_guard.render import tree as tree_mod
 from gitops_guard.render.check import FAILED
 from gitops_guard.render.helm_options import HelmOptions
-from gitops_guard.render.reach import CHART_FILES, chart_of, kustomize_inputs, near_kustomization, under
+from gitops_guard.render.reach import (
+    CHART_FILES,
+    chart_of,
+    flux_applies,
+    kustomize_inputs,
+    near_kustomization,
+    under,
+)
 from gitops_guard.resources import Resource, object_ref
 from gitops_guard.source.classify import FileKind
 from gitops_guard.source.limits import Limits
@@ -47,6 +54,8 @@ class RenderOutcome:
     # Display paths whose objects were checked through rendered output.
     rendered_paths: set[str] = field(default_factory=set)
     processes: int = 0  # binaries run (kept visible: the hook must spawn none for plain files)
+    # The kustomizations under the working directory, when the run looked for them.
+    tree: dict[Path, tree_mod.Kustomization] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -83,7 +92,7 @@ def render(
         loader = _Loader({sf.abspath: sf for sf in files}, settings.cwd.resolve())
         failed = frozenset(f.path for f in out.findings if f.rule == FAILED.id)
         flux = flux_build.apply(out.resources, files, settings, loader, failed=failed, exclude=exclude,
-                                timeout=timeout, jobs=jobs, partial=partial)  # fmt: skip
+                                timeout=timeout, jobs=jobs, partial=partial, tree=out.tree)  # fmt: skip
         if flux is not None:
             out.resources, out.processes = flux.resources, out.processes + flux.processes
             out.findings += flux.findings
@@ -106,16 +115,16 @@ def _render(
     findings: list[Finding] = []
     cache_bin = settings.cache_dir / "bin" if settings.cache_dir else None
 
-    kjobs, flux_tree = _kustomize_jobs(files, cwd, exclude, checked, findings)
+    kjobs, flux_tree, tree = _kustomize_jobs(files, cwd, exclude, checked, findings)
     hjobs = _helm_jobs(files, cwd, checked, findings)
     if hjobs:
         hjobs = _as_applications_render(hjobs, resources, cwd, checked, findings)
     # Flux's kustomize-controller builds without kustomize's load restrictor (Argo CD's
     # default keeps it): a repository that holds Flux Kustomizations, or a kustomization
     # under flux-system/, is built as Flux does (the same in a directory and a hook run).
-    flux = flux_tree or any(r.api_version.startswith("kustomize.toolkit.fluxcd.io/") for r in resources)
+    flux = flux_tree or flux_applies(resources)
     if not kjobs and not hjobs:
-        return RenderOutcome(list(resources), findings)
+        return RenderOutcome(list(resources), findings, tree=tree)
 
     binaries: dict[str, tools.Renderer | None] = {}
     if kjobs:
@@ -126,7 +135,7 @@ def _render(
     if len(runnable) < len(kjobs) + len(hjobs):
         findings.append(_not_run(binaries, kjobs, hjobs, cwd, checked))
 
-    out = RenderOutcome([], findings)
+    out = RenderOutcome([], findings, tree=tree)
     consumed: set[Path] = set()
     rendered: list[Resource] = []
     with tempfile.TemporaryDirectory(prefix="gitops-guard-render-") as tmp:
@@ -187,11 +196,13 @@ def _kustomize_jobs(
     exclude: Any,
     checked: dict[Path, SourceFile],
     findings: list[Finding],
-) -> tuple[list[_Job], bool]:
+) -> tuple[list[_Job], bool, dict[Path, tree_mod.Kustomization] | None]:
+    """The kustomize roots to build, whether a Flux layout holds them, and the tree they came
+    from (None: no checked file is near a kustomization, so none was looked for)."""
     near = functools.cache(lambda d: near_kustomization(d / "_", cwd))
     inputs = kustomize_inputs(files, cwd)
     if not any(sf.kind is FileKind.KUSTOMIZATION or near(sf.abspath.parent) for sf in inputs):
-        return [], False
+        return [], False, None
     tree = tree_mod.discover(cwd, files, exclude)
     # Flux bootstrap (and the Flux operator's layouts) keep a kustomization under flux-system/.
     flux_tree = any("flux-system" in k.dir.relative_to(cwd).parts for k in tree.values())
@@ -228,7 +239,7 @@ def _kustomize_jobs(
                 findings.append(_at_root(root.file, cwd, checked, message, Outcome.NOT_CHECKED))
             continue
         jobs.append(_Job("kustomize", root.dir, root.file, members))
-    return jobs, flux_tree
+    return jobs, flux_tree, tree
 
 
 def _helm_jobs(
