@@ -243,6 +243,9 @@ def credential_key(key: str) -> str | None:
     if len(words) >= 2 and words[-1] == "key" and words[-2] in _NAMES_A_KEY:
         # passwordKey, tokenKey: the name of the entry in a Secret that holds it.
         return None
+    if words[-2:] == ("secret", "key") and _NAMES_A_KEY.intersection(words[:-2]):
+        # passwordSecretKey, userPasswordSecretKey: the same, named through its Secret.
+        return None
     for i, word in enumerate(words):
         if word in CREDENTIAL_WORDS:
             if word == "secret" and i + 1 < len(words) and words[i + 1] == "key":
