@@ -1,0 +1,211 @@
+"""The sync engine against the dev cluster: real Git repositories, real API server and controllers."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gitops_guard.cluster import Client
+from gitops_guard.ownership import TRACKING_ANNOTATION
+from gitops_guard.sync import engine
+from gitops_guard.sync.history import HistoryStore, Result
+from tests.sync.engine_helpers import AppRepo, config_map, deployment, job
+
+PRUNE = """\
+  syncPolicy:
+    automated: {prune: true}
+"""
+
+
+@pytest.fixture
+def history_ns(client: Client, namespace: str) -> Iterator[str]:
+    name = f"{namespace[:60]}-h"
+    yield name
+    client.delete("v1", "Namespace", name)
+
+
+def _sync(repo: AppRepo, client: Client, history_ns: str, **options: object) -> engine.SyncResult:
+    return engine.sync_app(
+        repo.spec(),
+        client,
+        history_namespace=history_ns,
+        cache=repo.cache,
+        timeout=90,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def _rv(client: Client, kind: str, name: str, ns: str) -> int:
+    api = "apps/v1" if kind == "Deployment" else "batch/v1" if kind == "Job" else "v1"
+    live = client.get(api, kind, name, ns)
+    assert live is not None, f"{kind} {name} is not there"
+    return int(live["metadata"]["resourceVersion"])
+
+
+def _gone(client: Client, kind: str, name: str, ns: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while client.get("v1", kind, name, ns) is not None:
+        assert time.monotonic() < deadline, f"{kind} {name} was not deleted"
+        time.sleep(0.2)
+
+
+def test_waves_are_applied_in_order_and_a_resync_writes_nothing(
+    client: Client, namespace: str, history_ns: str, tmp_path: Path
+) -> None:
+    repo = AppRepo(tmp_path, namespace)
+    commit = repo.commit(
+        {
+            "a.yaml": config_map("late", wave=2),
+            "b.yaml": config_map("early", wave=-1),
+            "c.yaml": config_map("middle"),
+            "d.yaml": deployment("web", wave=1),
+        }
+    )
+    result = _sync(repo, client, history_ns)
+    assert (result.status, result.revision) == ("Synced", commit), result.render()
+    assert result.health == "Healthy"
+    order = [_rv(client, "ConfigMap", n, namespace) for n in ("early", "middle")]
+    web = _rv(client, "Deployment", "web", namespace)
+    late = _rv(client, "ConfigMap", "late", namespace)
+    # Wave 2 was written after the Deployment of wave 1 had rolled out on the kwok node.
+    assert order[0] < order[1] < web < late
+    live = client.get("apps/v1", "Deployment", "web", namespace)
+    assert live is not None and live["status"]["availableReplicas"] == 2
+    assert live["metadata"]["annotations"][TRACKING_ANNOTATION] == f"web:apps/Deployment:{namespace}/web"
+    assert result.counts == {"created": 4}
+
+    before = {n: _rv(client, "ConfigMap", n, namespace) for n in ("early", "middle", "late")}
+    again = _sync(repo, client, history_ns)
+    assert again.status == "Synced" and again.counts == {"unchanged": 4}, again.render()
+    assert {n: _rv(client, "ConfigMap", n, namespace) for n in before} == before
+
+    state = HistoryStore(client, history_ns).read("web")
+    assert [e.result for e in state.history] == [Result.SUCCEEDED, Result.SUCCEEDED]
+    assert len(state.inventory) == 4
+
+
+def test_dry_run_writes_nothing(client: Client, namespace: str, history_ns: str, tmp_path: Path) -> None:
+    repo = AppRepo(tmp_path, namespace)
+    repo.commit({"a.yaml": config_map("one"), "b.yaml": config_map("two", wave=3)})
+    result = _sync(repo, client, history_ns, dry_run=True)
+    assert result.status == "DryRun"
+    assert "Sync wave 0: create 1, update 0, unchanged 0" in result.plan_text
+    assert "Sync wave 3: create 1" in result.plan_text
+    assert client.list("v1", "ConfigMap", namespace, field_selector="metadata.name=one") == []
+    assert client.get("v1", "Namespace", history_ns) is None
+
+
+def test_a_commit_failing_check_is_never_applied_and_the_refusal_is_recorded(
+    client: Client, namespace: str, history_ns: str, tmp_path: Path
+) -> None:
+    repo = AppRepo(tmp_path, namespace)
+    bad = deployment("web").replace("replicas: 2", "replica: 2")
+    commit = repo.commit({"a.yaml": config_map("settings"), "d.yaml": bad})
+    result = _sync(repo, client, history_ns)
+    assert result.status == "Refused", result.render()
+    assert dict(result.refused_rules) == {"schema/violation": 1}
+    assert client.get("v1", "ConfigMap", "settings", namespace) is None
+    state = HistoryStore(client, history_ns).read("web")
+    entry = state.history[-1]
+    assert (entry.result, entry.revision) == (Result.REFUSED, commit)
+    assert entry.refusal is not None and dict(entry.refusal.rules) == {"schema/violation": 1}
+
+
+def test_prune_deletes_only_what_it_owns(
+    client: Client, namespace: str, history_ns: str, tmp_path: Path
+) -> None:
+    repo = AppRepo(tmp_path, namespace, policy=PRUNE)
+    repo.commit(
+        {
+            "a.yaml": config_map("gone"),
+            "b.yaml": config_map("kept", **{"argocd.argoproj.io/sync-options": "Prune=false"}),
+            "c.yaml": config_map("stays"),
+        }
+    )
+    assert _sync(repo, client, history_ns).status == "Synced"
+    # Someone else's object with the name of one of ours, in the same namespace: never ours.
+    other = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "foreign", "namespace": namespace}}
+    client.apply(other)
+    repo.commit({"c.yaml": config_map("stays")})
+    result = _sync(repo, client, history_ns)
+    assert result.status == "Synced", result.render()
+    _gone(client, "ConfigMap", "gone", namespace)  # Foreground deletion: the GC finishes it
+    assert client.get("v1", "ConfigMap", "kept", namespace) is not None
+    assert client.get("v1", "ConfigMap", "foreign", namespace) is not None
+    assert [o.key for o in result.outcomes if o.result == "pruned"] == [f"ConfigMap {namespace}/gone"]
+
+
+def test_an_empty_or_incomplete_render_prunes_nothing(
+    client: Client, namespace: str, history_ns: str, tmp_path: Path
+) -> None:
+    repo = AppRepo(tmp_path, namespace, policy=PRUNE)
+    repo.commit({"a.yaml": config_map("one"), "b.yaml": config_map("two")})
+    assert _sync(repo, client, history_ns).status == "Synced"
+    repo.commit({"README.md": "no manifests\n"})  # an empty render
+    empty = _sync(repo, client, history_ns)
+    assert "nothing is desired" in empty.message
+    # A kustomization that cannot build (its base is missing): incomplete.
+    repo.commit({"kustomization.yaml": "resources: [one.yaml, ../missing]\n", "one.yaml": config_map("one")})
+    broken = _sync(repo, client, history_ns)
+    assert "incomplete" in broken.message, broken.render()
+    assert client.get("v1", "ConfigMap", "two", namespace) is not None
+    assert client.get("v1", "ConfigMap", "one", namespace) is not None
+
+
+def test_hooks_run_by_phase_and_their_delete_policies(
+    client: Client, namespace: str, history_ns: str, tmp_path: Path
+) -> None:
+    repo = AppRepo(tmp_path, namespace)
+    repo.commit(
+        {
+            "pre.yaml": job("migrate", hook="PreSync", policy="HookSucceeded"),
+            "post.yaml": job("notify", hook="PostSync", generate=True),
+            "keep.yaml": job("smoke", hook="PostSync", policy="BeforeHookCreation"),
+            "cm.yaml": config_map("settings"),
+        }
+    )
+    result = _sync(repo, client, history_ns)
+    assert result.status == "Synced", result.render()
+    hooks = [o for o in result.outcomes if o.action == "hook"]
+    assert [o.result for o in hooks] == ["succeeded"] * 3
+    assert hooks[0].key == f"Job.batch {namespace}/migrate"
+    assert client.get("batch/v1", "Job", "migrate", namespace) is None  # HookSucceeded
+    smoke = _rv(client, "Job", "smoke", namespace)
+    generated = [
+        j for j in client.list("batch/v1", "Job", namespace) if j["metadata"]["name"].startswith("notify-")
+    ]
+    assert len(generated) == 1
+    settings = _rv(client, "ConfigMap", "settings", namespace)
+    assert settings < smoke  # PostSync after Sync
+
+    again = _sync(repo, client, history_ns)
+    assert again.status == "Synced"
+    assert _rv(client, "Job", "smoke", namespace) > smoke  # BeforeHookCreation: a new one
+    generated = [
+        j for j in client.list("batch/v1", "Job", namespace) if j["metadata"]["name"].startswith("notify-")
+    ]
+    assert len(generated) == 2
+
+
+def test_a_failing_job_fails_the_sync_and_runs_the_sync_fail_hooks(
+    client: Client, namespace: str, history_ns: str, tmp_path: Path
+) -> None:
+    repo = AppRepo(tmp_path, namespace)
+    # Its pod can be scheduled nowhere; the Job controller fails it at its deadline.
+    repo.commit(
+        {
+            "job.yaml": job("broken", unschedulable=True, activeDeadlineSeconds=2),
+            "after.yaml": config_map("after", wave=5),
+            "fail.yaml": config_map("on-failure", **{"argocd.argoproj.io/hook": "SyncFail"}),
+        }
+    )
+    result = _sync(repo, client, history_ns)
+    assert result.status == "Failed", result.render()
+    assert "Job.batch" in result.message and "Degraded" in result.message
+    assert client.get("v1", "ConfigMap", "after", namespace) is None  # later waves never ran
+    assert client.get("v1", "ConfigMap", "on-failure", namespace) is not None
+    entry = HistoryStore(client, history_ns).read("web").history[-1]
+    assert entry.result is Result.FAILED and "Degraded" in entry.reason
