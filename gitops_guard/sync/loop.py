@@ -17,9 +17,12 @@ Shape: one worker thread per app and one coordinator thread for the Leases.
   is pruned — the app's status says so (log line, ``app_info`` with ``Unknown``), and it is
   tried again with exponential backoff (2 s, factor 3, capped by the app's interval and 300 s).
 - **Shutdown** (``stop()``, from SIGTERM/SIGINT): no new reconcile starts; a sync in progress
-  is asked to stop at its next step (the engine's log callback raises :class:`Cancelled`), the
-  workers are joined for up to ``grace`` seconds, the Leases of every finished worker are
-  released and the replica Lease removed, so another engine takes over at once.
+  finishes the writes of its current wave and stops at its next step — its next read of the
+  cluster (a health poll, the next wave) or its next progress report raises :class:`Cancelled`
+  (:class:`Guarded`); the workers are joined for up to ``grace`` seconds, the Leases of every
+  finished worker are released and the replica Lease removed, so another engine takes over at
+  once. A worker still inside the engine after ``grace`` keeps its Lease, which then expires.
+  The same stop applies when this engine can no longer renew the app's Lease.
 
 The loop never prints: it writes JSON lines through ``log`` (``jsonlog.py``) and metrics through
 ``metrics`` (optional).
@@ -413,8 +416,9 @@ class Worker:
 
         log("info", "sync-started", app=name, revision=revision, reason=reason)
         started = time.time()
+        client = Guarded(self.loop.client, lambda: stopping.is_set() or not lease.held)
         try:
-            outcome = self.loop.reconciler.sync(self.app, self.loop.client, revision=revision, log=engine_log)
+            outcome = self.loop.reconciler.sync(self.app, client, revision=revision, log=engine_log)
         except (ClusterError, Cancelled):
             self._count("Error")
             raise
@@ -516,6 +520,35 @@ class Worker:
                 message=status.message or None,
                 **fields,
             )
+
+
+class Guarded:
+    """The client a sync runs with: the same client, except that once ``stop()`` says so a read
+    raises :class:`Cancelled`. Writes already under way go through, so the wave being written is
+    finished; the sync stops at its next read — a health poll, or the next wave's listing."""
+
+    def __init__(self, client: Any, stop: Callable[[], bool]) -> None:
+        self._client = client
+        self._stop = stop
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def _check(self) -> None:
+        if self._stop():
+            raise Cancelled()
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        self._check()
+        return self._client.get(*args, **kwargs)
+
+    def list(self, *args: Any, **kwargs: Any) -> Any:
+        self._check()
+        return self._client.list(*args, **kwargs)
+
+    def iter(self, *args: Any, **kwargs: Any) -> Any:
+        self._check()
+        return self._client.iter(*args, **kwargs)
 
 
 class _Failed(NamedTuple):
