@@ -264,3 +264,79 @@ def test_run_refuses_bad_input_clearly(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert "no Argo CD Application or Flux Kustomization" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_api_server_lost_mid_sync_prunes_nothing_and_resumes(
+    client: Client, dev_cluster: DevCluster, namespace: str, tmp_path: Path
+) -> None:
+    from gitops_guard.sync.loop import Loop, Options
+    from gitops_guard.sync.runner import EngineReconciler
+    from tests.sync.loop_helpers import CapturedLog, Relay, relayed_kubeconfig, server_address
+
+    relay = Relay(server_address(dev_cluster.kubeconfig))
+    kubeconfig = relayed_kubeconfig(dev_cluster.kubeconfig, relay.port, tmp_path / "kubeconfig")
+    app = AppRepo(tmp_path, namespace, name="run-outage", policy=AUTOMATED)
+    app.commit({"keep.yaml": config_map("keep", data={"v": "1"}), "gone.yaml": config_map("gone")})
+
+    class CutAtWaveOne(EngineReconciler):
+        """The engine, with the API server cut off as soon as it starts writing wave 1."""
+
+        cut = threading.Event()
+
+        def sync(self, app: Any, client: Any, *, revision: str, log: Any) -> Any:
+            def spy(message: str) -> None:
+                if "wave 1" in message and not self.cut.is_set():
+                    self.cut.set()
+                    relay.cut()
+                log(message)
+
+            return super().sync(app, client, revision=revision, log=spy)
+
+    reconciler = CutAtWaveOne(history_namespace=namespace)
+    log = CapturedLog()
+    with Client.from_kubeconfig(kubeconfig, timeout=5) as relayed:
+        loop = Loop(
+            reconciler.load_all([app.file]),
+            reconciler,
+            relayed,
+            options=Options(interval=1.0, namespace=namespace, lease_duration=3.0, grace=10.0),
+            log=log,
+        )
+        thread = threading.Thread(target=loop.run, daemon=True)
+        thread.start()
+        try:
+            wait_for("the first sync", lambda: log.events("sync-finished", status="Synced"), timeout=60)
+            assert client.get("v1", "ConfigMap", "gone", namespace) is not None
+            app.commit(
+                {"keep.yaml": config_map("keep", data={"v": "2"}), "late.yaml": config_map("late", wave=1)}
+            )
+            wait_for("the cut", reconciler.cut.is_set, timeout=60)
+            wait_for(
+                "the outage status", lambda: log.events("ClusterUnreachable", app="run-outage"), timeout=60
+            )
+            time.sleep(2)
+            # Wave 0 was written, wave 1 was not, and nothing was pruned.
+            assert _data(client, "keep", namespace) == {"v": "2"}
+            assert client.get("v1", "ConfigMap", "late", namespace) is None
+            assert client.get("v1", "ConfigMap", "gone", namespace) is not None
+            status = log.events("ClusterUnreachable", app="run-outage")[-1]
+            assert (
+                status["sync_status"] == "Unknown" and "cannot reach the Kubernetes API" in status["message"]
+            )
+
+            relay.restore()
+            wait_for(
+                "wave 1 after the restart",
+                lambda: client.get("v1", "ConfigMap", "late", namespace),
+                timeout=60,
+            )
+            wait_for(
+                "the prune", lambda: client.get("v1", "ConfigMap", "gone", namespace) is None, timeout=60
+            )
+            assert log.events("recovered", app="run-outage")
+            results = [e.result.value for e in HistoryStore(client, namespace).read("run-outage").history]
+            assert results[0] == "Succeeded" and results[-1] == "Succeeded"
+        finally:
+            loop.stop()
+            thread.join(30)
+            relay.cut()
