@@ -546,6 +546,7 @@ def sync_apps(
     history_namespace: str = history_mod.DEFAULT_NAMESPACE,
     log: Log | None = None,
     timeout_for: Callable[[AppSpec], float] | None = None,
+    cache: GitCache | None = None,
 ) -> list[SyncResult]:
     """Sync ``apps`` in order (``load_apps`` gives Flux ``dependsOn`` order); an app whose
     dependency in this run did not sync is not synced either."""
@@ -567,6 +568,7 @@ def sync_apps(
                 force=force,
                 history_namespace=history_namespace,
                 log=log,
+                cache=cache,
             )
         done[(app.object_namespace or "", app.object_name)] = result
         out.append(result)
