@@ -155,7 +155,7 @@ def check_objects(
 
     The configuration is the tree's own ``.gitops-guard.yaml`` (rules, severities, fail-on).
     """
-    import yaml
+    import json
 
     from gitops_guard.config import Config, load_config
     from gitops_guard.findings import Severity
@@ -168,8 +168,9 @@ def check_objects(
         return fail_on, {}
     where = scratch / "check"
     where.mkdir(parents=True, exist_ok=True)
-    text = yaml.safe_dump_all([dict(o) for o in objects], sort_keys=False, default_flow_style=False)
-    (where / "objects.yaml").write_text(text, encoding="utf-8")
+    # JSON documents in one YAML stream: what the YAML reader parses, written ~30x faster.
+    text = "\n---\n".join(json.dumps(o, default=str) for o in objects)
+    (where / "objects.yaml").write_text(text + "\n", encoding="utf-8")
     report = run_check(CheckOptions(paths=("objects.yaml",), config=config, render=False), where)
     threshold = Severity(fail_on).rank
     failing = collections.Counter(f.rule for f in report.findings if f.severity.rank >= threshold)
@@ -329,6 +330,9 @@ def sync_app(
     commit = resolved.commit
     say(f"{app.name}: {resolved.source.display_url} {resolved.resolved} is {commit[:12]}")
     store = history_mod.HistoryStore(client, history_namespace)
+    state = (
+        store.read(app.name) if _namespace_exists(client, history_namespace) else history_mod.State(app.name)
+    )
     with tempfile.TemporaryDirectory(prefix="gitops-guard-sync-") as tmp:
         work = Path(tmp)
         root = work / "tree"
@@ -336,7 +340,12 @@ def sync_app(
         rendered = render_desired(app, root, work / "scratch")
         for problem in rendered.problems:
             say(f"{app.name}: render incomplete: {problem}")
-        fail_on, failing = check_objects(rendered.objects, root, work / "scratch")
+        digest = _digest(rendered.objects, root)
+        if any(e.digest == digest for e in state.history):
+            say(f"{app.name}: these objects passed check before (digest {digest[:12]}): not checked again")
+            fail_on, failing = "", dict[str, int]()
+        else:
+            fail_on, failing = check_objects(rendered.objects, root, work / "scratch")
     if failing:
         counts = ", ".join(f"{rule} x{n}" for rule, n in failing.items())
         message = f"revision {commit[:12]} fails check (fail-on {fail_on}): {counts}; nothing applied"
@@ -355,9 +364,6 @@ def sync_app(
             refused_rules=tuple(failing.items()),
         )
     desired = _place(client, rendered.objects, app.destination_namespace or client.namespace)
-    state = (
-        store.read(app.name) if _namespace_exists(client, history_namespace) else history_mod.State(app.name)
-    )
     live = _list_live(client, desired, state.inventory)
     plan = make_plan(app, desired, live, rendered.complete)
     if dry_run:
@@ -365,9 +371,8 @@ def sync_app(
             app.name, commit, DRY_RUN, "Unknown", plan_text=plan.render(), message=_blocked(plan)
         )
     _ensure_namespace(client, history_namespace)
-    entry = store.begin(app.name, commit)
     wanted = _inventory(app.name, _stamped(plan))
-    store.update(app.name, lambda s: replace(s, inventory=tuple(sorted(set(s.inventory) | wanted))))
+    entry = _begin(store, app.name, commit, digest, wanted)
     options = ApplyOptions(
         deadline=deadline,
         wait=app.wait,
@@ -418,6 +423,41 @@ def sync_app(
     )
     health = _app_health(status, outcomes, options.wait)
     return SyncResult(app.name, commit, status, health, tuple(outcomes), message, history_id=entry.id)
+
+
+def _begin(
+    store: history_mod.HistoryStore,
+    app: str,
+    commit: str,
+    digest: str,
+    wanted: set[history_mod.InventoryItem],
+) -> history_mod.Entry:
+    """Record the sync as started and widen the inventory to what it may write, in one write."""
+    made: list[history_mod.Entry] = []
+
+    def change(state: history_mod.State) -> history_mod.State:
+        started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        entry = history_mod.Entry(state.next_id(), commit, started, history_mod.Result.RUNNING, digest=digest)
+        made[:] = [entry]
+        inventory = tuple(sorted(set(state.inventory) | wanted))
+        return replace(state, history=(*state.history, entry), inventory=inventory)
+
+    store.update(app, change)
+    return made[0]
+
+
+def _digest(objects: Sequence[Mapping[str, Any]], root: Path) -> str:
+    """What `check` judged: the objects, the tree's configuration and this tool's version."""
+    import hashlib
+    import json
+
+    from gitops_guard import __version__
+
+    config = root / ".gitops-guard.yaml"
+    digest = hashlib.sha256(__version__.encode())
+    digest.update(config.read_bytes() if config.is_file() else b"")
+    digest.update(json.dumps(list(objects), sort_keys=True, default=str).encode())
+    return digest.hexdigest()
 
 
 def _stamped(plan: plan_mod.Plan) -> list[Mapping[str, Any]]:
@@ -506,6 +546,7 @@ def sync_apps(
     history_namespace: str = history_mod.DEFAULT_NAMESPACE,
     log: Log | None = None,
     timeout_for: Callable[[AppSpec], float] | None = None,
+    cache: GitCache | None = None,
 ) -> list[SyncResult]:
     """Sync ``apps`` in order (``load_apps`` gives Flux ``dependsOn`` order); an app whose
     dependency in this run did not sync is not synced either."""
@@ -527,6 +568,7 @@ def sync_apps(
                 force=force,
                 history_namespace=history_namespace,
                 log=log,
+                cache=cache,
             )
         done[(app.object_namespace or "", app.object_name)] = result
         out.append(result)
