@@ -202,23 +202,29 @@ class Loop:
     def _coordinate(self) -> None:
         failures = Backoff(self.period, 2.0, max(self.options.lease_duration, 5.0))
         while not self.stopping.is_set():
+            delay = self.period
             try:
                 self._lease_round()
                 failures.reset()
-                delay = self.period
             except ClusterError as exc:
                 delay = failures.next()
                 self.log("warning", "leases-unavailable", error=str(exc), retry_in=round(delay, 3))
-                what = "ClusterUnreachable" if isinstance(exc, ClusterUnreachable) else "ClusterError"
-                for worker in self.workers:
-                    # The apps this engine was looking after: say once per outage that they are
-                    # not being synced (their Leases lapse while the API server cannot be reached).
-                    if worker.owned and not worker.in_outage:
-                        worker.in_outage = True
-                        status = Status("Unknown", "Unknown", worker.revision or "", f"{what}: {exc}")
-                        worker.set_status(status, event=what, retry_in=round(delay, 3))
+                self._unavailable(exc, delay)
+            except Exception as exc:  # a bug must not end the Lease thread
+                delay = failures.next()
+                self.log("error", "lease-round-failed", error=f"{type(exc).__name__}: {exc}")
             self._heartbeat = time.monotonic()
             self.stopping.wait(delay)
+
+    def _unavailable(self, exc: ClusterError, delay: float) -> None:
+        """Say once per outage, for each app this engine was looking after, that it is not being
+        synced (its Lease lapses while the API server cannot be reached)."""
+        what = "ClusterUnreachable" if isinstance(exc, ClusterUnreachable) else "ClusterError"
+        for worker in self.workers:
+            if worker.owned and not worker.in_outage:
+                worker.in_outage = True
+                status = Status("Unknown", "Unknown", worker.revision or "", f"{what}: {exc}")
+                worker.set_status(status, event=what, retry_in=round(delay, 3))
 
     def _lease_round(self) -> None:
         self.replicas.heartbeat()
@@ -317,12 +323,12 @@ class Worker:
         try:
             self.reconcile()
         except Cancelled:
+            why = "shutting down" if self.loop.stopping.is_set() else "this engine lost the app's Lease"
             self.loop.log(
-                "warning",
-                "sync-abandoned",
-                app=self.app.name,
-                reason="shutting down: stopped at the engine's next step",
+                "warning", "sync-abandoned", app=self.app.name, reason=f"{why}: stopped at its next step"
             )
+        except Exception as exc:  # a bug must not end the app's thread: report it and back off
+            self._outage("InternalError", exc)
         finally:
             if self.loop.metrics is not None:
                 self.loop.metrics.observe(time.monotonic() - started)
@@ -379,7 +385,7 @@ class Worker:
         if drifted == 0:
             self.heal.reset()
             self.heal_at = 0.0
-            self.set_status(Status("Synced", self._health(), target))
+            self.set_status(self._in_sync(target, self._health()))
             return
         self.loop.log("info", "drift", app=self.app.name, objects=drifted, revision=target)
         if not self.schedule.self_heal:
@@ -393,6 +399,17 @@ class Worker:
                 return
             self.heal_at = now + self.heal.next()
         self._sync(target, reason="self-heal")
+
+    def _in_sync(self, revision: str, health: str) -> Status:
+        """Live matches ``revision``: Synced, unless the source names a revision that was refused."""
+        if self.head is not None and self.head != revision and self.head in self.refused:
+            return Status(
+                "OutOfSync",
+                health,
+                revision,
+                f"revision {self.head[:12]} was refused; {revision[:12]} is applied",
+            )
+        return Status("Synced", health, revision)
 
     def _retry_due(self, now: float) -> bool:
         limit = self.schedule.retry.limit
@@ -440,7 +457,7 @@ class Worker:
             self.revision = revision
             self.failed, self.failed_attempts, self.retry_at = None, 0, 0.0
             self.retry.reset()
-            self.set_status(Status("Synced", outcome.health, revision))
+            self.set_status(self._in_sync(revision, outcome.health))
             self.next_drift = time.monotonic() + self.schedule.drift_interval
         elif status == "Refused":
             self._count("Refused")
@@ -483,6 +500,8 @@ class Worker:
             )
 
     def _outage(self, what: str, exc: Exception) -> None:
+        if what == "InternalError":
+            exc = RuntimeError(f"{type(exc).__name__}: {exc}")
         delay = self.outage.next()
         self.next_poll = self.next_drift = time.monotonic() + delay
         self.in_outage = True

@@ -270,7 +270,7 @@ def test_api_server_unreachable_gives_a_clear_status_and_recovers(
 
         relay.restore()
         wait_for("the loop to recover", lambda: _data(client, "u", namespace) == {"v": "2"}, timeout=60)
-        assert log.events("recovered", app="u")
+        wait_for("the recovery to be logged", lambda: log.events("recovered", app="u"))
         assert (reconciler.synced[-1]) == ("u", head)
         # This reconciler never prunes; the engine's prune rules are tested with the engine.
         assert _data(client, "keep", namespace) == {"v": "1"}

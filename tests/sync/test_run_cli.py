@@ -333,10 +333,67 @@ def test_api_server_lost_mid_sync_prunes_nothing_and_resumes(
             wait_for(
                 "the prune", lambda: client.get("v1", "ConfigMap", "gone", namespace) is None, timeout=60
             )
-            assert log.events("recovered", app="run-outage")
-            results = [e.result.value for e in HistoryStore(client, namespace).read("run-outage").history]
-            assert results[0] == "Succeeded" and results[-1] == "Succeeded"
+            wait_for("the recovery to be logged", lambda: log.events("recovered", app="run-outage"))
+
+            def results() -> list[str]:
+                return [e.result.value for e in HistoryStore(client, namespace).read("run-outage").history]
+
+            wait_for("the resumed sync's record", lambda: results()[-1] == "Succeeded")
+            assert results()[0] == "Succeeded"
         finally:
             loop.stop()
             thread.join(30)
             relay.cut()
+
+
+def test_a_refused_revision_is_never_applied_and_drift_heals_to_the_last_good_one(
+    client: Client, namespace: str, tmp_path: Path
+) -> None:
+    from gitops_guard.sync.loop import Loop, Options
+    from gitops_guard.sync.metrics import Metrics
+    from gitops_guard.sync.runner import EngineReconciler
+    from tests.sync.engine_helpers import deployment
+    from tests.sync.loop_helpers import CapturedLog
+
+    app = AppRepo(tmp_path, namespace, name="run-refuse", policy=AUTOMATED)
+    good = app.commit({"cm.yaml": config_map("conf", data={"v": "good"})})
+    reconciler = EngineReconciler(history_namespace=namespace)
+    log, metrics = CapturedLog(), Metrics()
+    loop = Loop(
+        reconciler.load_all([app.file]),
+        reconciler,
+        client,
+        options=Options(interval=1.0, namespace=namespace, lease_duration=3.0, grace=10.0),
+        log=log,
+        metrics=metrics,
+    )
+    thread = threading.Thread(target=loop.run, daemon=True)
+    thread.start()
+    try:
+        wait_for("the good revision", lambda: log.events("sync-finished", status="Synced", revision=good), 60)
+        bad_deployment = deployment("web").replace("replicas: 2", "replica: 2")
+        bad = app.commit({"cm.yaml": config_map("conf", data={"v": "bad"}), "d.yaml": bad_deployment})
+        wait_for("the refusal", lambda: log.events("sync-finished", status="Refused", revision=bad), 60)
+        assert _data(client, "conf", namespace) == {"v": "good"}
+        assert client.get("apps/v1", "Deployment", "web", namespace) is None
+        # Drift is healed to the last revision that passed check, and the bad one is not retried.
+        client.delete("v1", "ConfigMap", "conf", namespace)
+        wait_for("the heal", lambda: _data(client, "conf", namespace) == {"v": "good"}, 60)
+        assert log.events("sync-started", reason="self-heal", revision=good)
+        assert len(log.events("sync-started", revision=bad)) == 1
+        text = metrics.exposition().decode()
+        assert 'gitops_guard_sync_total{app="run-refuse",phase="Refused"} 1.0' in text
+        # The cluster is at the good revision; the source's head is not applied: OutOfSync.
+        assert f'app="run-refuse",health_status="Healthy",revision="{good}",sync_status="OutOfSync"' in text
+        fixed = app.commit({"cm.yaml": config_map("conf", data={"v": "fixed"})})
+        wait_for("the fixed revision", lambda: _data(client, "conf", namespace) == {"v": "fixed"}, 60)
+        assert log.events("sync-finished", status="Synced", revision=fixed)
+        refused = [
+            e
+            for e in HistoryStore(client, namespace).read("run-refuse").history
+            if e.result.value == "Refused"
+        ]
+        assert [e.revision for e in refused] == [bad]
+    finally:
+        loop.stop()
+        thread.join(30)
