@@ -436,7 +436,7 @@ class Worker:
         client = Guarded(self.loop.client, lambda: stopping.is_set() or not lease.held)
         try:
             outcome = self.loop.reconciler.sync(self.app, client, revision=revision, log=engine_log)
-        except (ClusterError, Cancelled):
+        except ClusterError:
             self._count("Error")
             raise
         except GuardError as exc:
