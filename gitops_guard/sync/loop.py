@@ -51,6 +51,7 @@ from gitops_guard.sync.schedule import (
 )
 
 Log = Callable[..., None]  # log(level, event, **fields)
+DEPENDENCY_REQUEUE = 30.0
 
 
 class Cancelled(BaseException):
@@ -79,6 +80,7 @@ class LoadedApp(NamedTuple):
     path: Path
     schedule: Schedule  # when to look again and what the loop may do by itself
     spec: Any  # what the reconciler needs to sync it (the engine's AppSpec)
+    depends_on: tuple[str, ...] = ()  # Flux dependsOn: names of apps of this run
 
 
 class Reconciler(Protocol):
@@ -93,6 +95,10 @@ class Reconciler(Protocol):
     def sync(self, app: LoadedApp, client: Any, *, revision: str, log: Callable[[str], None]) -> Outcome: ...
 
     def drift(self, app: LoadedApp, client: Any, revision: str) -> int: ...
+
+    def ready(self, app: LoadedApp, client: Any) -> bool:
+        """Whether ``app``'s last sync succeeded (a dependency another engine looks after)."""
+        ...
 
 
 class Options(NamedTuple):
@@ -196,6 +202,16 @@ class Loop:
             self.log("warning", "lease-release-failed", lease=self.replicas.lease.name, error=str(exc))
         self.log("info", "stopped", released=released, abandoned=abandoned)
         return 0
+
+    def ready(self, name: str) -> bool:
+        """Whether app ``name`` of this run is synced: by this engine's own status when it holds
+        the app, else by the app's history (another replica syncs it)."""
+        worker = next((w for w in self.workers if w.app.name == name), None)
+        if worker is None:
+            return True  # not part of this run: nothing to wait for (the engine's rule too)
+        if worker.owned:
+            return worker.status is not None and worker.status.sync == "Synced"
+        return bool(self.reconciler.ready(worker.app, self.client))
 
     # -- leases ----------------------------------------------------------------------------
 
@@ -354,7 +370,7 @@ class Worker:
                 if not self.schedule.automated:
                     message = f"revision {head[:12]} is not synced: automated sync is off"
                     self.set_status(Status("OutOfSync", self._health(), self.revision or "", message))
-                elif head != self.failed or self._retry_due(now):
+                elif (head != self.failed or self._retry_due(now)) and self._dependencies_ready(now, head):
                     self._sync(head, reason="new revision" if head != self.failed else "retry")
                     self._recovered()
                     return
@@ -399,6 +415,17 @@ class Worker:
                 return
             self.heal_at = now + self.heal.next()
         self._sync(target, reason="self-heal")
+
+    def _dependencies_ready(self, now: float, head: str) -> bool:
+        """Flux ``dependsOn``: sync only once every dependency's last sync succeeded; else look
+        again in 30 s at most (kustomize-controller's ``--requeue-dependency``)."""
+        waiting = [name for name in self.app.depends_on if not self.loop.ready(name)]
+        if not waiting:
+            return True
+        self.next_poll = min(self.next_poll, now + min(self.schedule.interval, DEPENDENCY_REQUEUE))
+        message = f"revision {head[:12]} waits for {', '.join(waiting)}"
+        self.set_status(Status("OutOfSync", self._health(), self.revision or "", message))
+        return False
 
     def _in_sync(self, revision: str, health: str) -> Status:
         """Live matches ``revision``: Synced, unless the source names a revision that was refused."""

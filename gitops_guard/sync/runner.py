@@ -63,11 +63,20 @@ class EngineReconciler:
     def load_all(self, paths: Sequence[Path], extra_files: Sequence[Path] = ()) -> list[LoadedApp]:
         """Every app the files define (a file may hold several, and a Flux source beside them)."""
         files = [*paths, *extra_files]
-        out = []
-        for path in paths:
-            for spec in engine.load_apps(path, [f for f in files if f != path]):
-                out.append(LoadedApp(spec.name, path, schedule_of(spec), spec))
-        return out
+        loaded = [
+            (path, spec) for path in paths for spec in engine.load_apps(path, [f for f in files if f != path])
+        ]
+        names = {(spec.object_namespace or "", spec.object_name): spec.name for _, spec in loaded}
+        return [
+            LoadedApp(
+                spec.name,
+                path,
+                schedule_of(spec),
+                spec,
+                depends_on=tuple(names[d] for d in spec.depends_on if d in names),
+            )
+            for path, spec in loaded
+        ]
 
     def load(self, path: Path) -> LoadedApp:
         spec = engine.load_app(path)
@@ -89,6 +98,12 @@ class EngineReconciler:
 
     def drift(self, app: LoadedApp, client: Any, revision: str) -> int:
         return engine.drift(app.spec, client, revision)
+
+    def ready(self, app: LoadedApp, client: Any) -> bool:
+        from gitops_guard.sync.history import HistoryStore, Result
+
+        last = HistoryStore(client, self.history_namespace).read(app.name).last
+        return last is not None and last.result is Result.SUCCEEDED
 
 
 class RunOptions(NamedTuple):

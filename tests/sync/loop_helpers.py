@@ -151,6 +151,10 @@ class PlainReconciler:
             self.synced.append((app.name, revision))
         return Result("Synced", revision, "Healthy")
 
+    def ready(self, app: LoadedApp, client: Any) -> bool:
+        with self.lock:
+            return any(name == app.name for name, _ in self.synced)
+
     def drift(self, app: LoadedApp, client: Any, revision: str) -> int:
         count = 0
         for obj in self.desired(app, revision):

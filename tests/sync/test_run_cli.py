@@ -397,3 +397,92 @@ def test_a_refused_revision_is_never_applied_and_drift_heals_to_the_last_good_on
     finally:
         loop.stop()
         thread.join(30)
+
+
+FLUX_PAIR = """\
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {{name: apps, namespace: flux-system}}
+spec:
+  interval: 1m
+  url: file://{repo}
+  ref: {{branch: main}}
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {{name: base, namespace: flux-system}}
+spec:
+  interval: 10m
+  path: ./base
+  prune: true
+  targetNamespace: {namespace}
+  sourceRef: {{kind: GitRepository, name: apps}}
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {{name: top, namespace: flux-system}}
+spec:
+  interval: 10m
+  path: ./top
+  prune: true
+  targetNamespace: {namespace}
+  dependsOn: [{{name: base}}]
+  sourceRef: {{kind: GitRepository, name: apps}}
+"""
+
+
+def test_flux_depends_on_holds_an_app_until_its_dependency_synced(
+    client: Client, namespace: str, tmp_path: Path
+) -> None:
+    from gitops_guard.sync.loop import Loop, Options
+    from gitops_guard.sync.runner import EngineReconciler
+    from tests.helpers import git, write_files
+    from tests.sync.engine_helpers import deployment
+    from tests.sync.loop_helpers import CapturedLog
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    broken = deployment("base-web").replace("replicas: 2", "replica: 2")
+    write_files(repo, {"base/d.yaml": broken, "top/cm.yaml": config_map("top")})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "broken base")
+    flux = tmp_path / "flux.yaml"
+    flux.write_text(FLUX_PAIR.format(repo=repo, namespace=namespace), encoding="utf-8")
+    reconciler = EngineReconciler(history_namespace=namespace)
+    apps = reconciler.load_all([flux])
+    assert [(a.name, a.depends_on) for a in apps] == [
+        ("base", ()),
+        ("top", ("base",)),
+    ]
+    log = CapturedLog()
+    loop = Loop(
+        apps,
+        reconciler,
+        client,
+        options=Options(interval=1.0, namespace=namespace, lease_duration=3.0),
+        log=log,
+    )
+    thread = threading.Thread(target=loop.run, daemon=True)
+    thread.start()
+    try:
+        wait_for(
+            "base to be refused",
+            lambda: log.events("sync-finished", app="base", status="Refused"),
+        )
+        time.sleep(3)
+        assert log.events("sync-started", app="top") == []
+        assert client.get("v1", "ConfigMap", "top", namespace) is None
+        waiting = log.events("status", app="top")
+        assert waiting and "waits for base" in waiting[-1]["message"]
+
+        write_files(repo, {"base/d.yaml": config_map("base-ok")})
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", "fixed base")
+        wait_for("top after base", lambda: client.get("v1", "ConfigMap", "top", namespace), timeout=60)
+        base_done = log.events("sync-finished", app="base", status="Synced")
+        top_started = log.events("sync-started", app="top")
+        assert base_done and top_started and base_done[0]["ts"] <= top_started[0]["ts"]
+    finally:
+        loop.stop()
+        thread.join(30)
