@@ -7,6 +7,7 @@ through the real client); tests/sync/test_run_cli.py runs ``gitops-guard run`` w
 from __future__ import annotations
 
 import threading
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -276,3 +277,28 @@ def test_api_server_unreachable_gives_a_clear_status_and_recovers(
         assert _data(client, "keep", namespace) == {"v": "1"}
         assert running_stop(started) == 0
     relay.cut()
+
+
+def test_git_unreachable_syncs_nothing_says_so_and_recovers(
+    client: Client, namespace: str, tmp_path: Path, started: list[Running]
+) -> None:
+    repo = make_repo(tmp_path / "repo")
+    commit(repo, {"manifests/g.yaml": configmap("g", namespace, v="1")})
+    reconciler = PlainReconciler(tmp_path / "cache")
+    log = CapturedLog()
+    started.append(Running(_loop(client, namespace, reconciler, [_app(tmp_path, "g", repo, namespace)], log)))
+    wait_for("the first sync", lambda: reconciler.synced)
+    hidden = repo.rename(tmp_path / "elsewhere")  # the remote is gone
+    status = wait_for("the outage", lambda: log.events("SourceUnavailable", app="g"))[0]
+    assert status["sync_status"] == "Unknown" and "file://" in status["message"]
+    synced = len(reconciler.synced)
+    time.sleep(2)
+    assert len(reconciler.synced) == synced
+    hidden.rename(repo)
+    head = commit(repo, {"manifests/g.yaml": configmap("g", namespace, v="2")})
+    wait_for(
+        "the new commit after the outage", lambda: _data(client, "g", namespace) == {"v": "2"}, timeout=60
+    )
+    wait_for("the recovery", lambda: log.events("recovered", app="g"))
+    assert reconciler.synced[-1] == ("g", head)
+    assert running_stop(started) == 0
