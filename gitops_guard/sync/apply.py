@@ -176,6 +176,9 @@ class Applier:
         if ssa == "IfNotPresent" and step.action is Action.UPDATE:
             return Outcome(str(key), action, "skipped", f"{FLUX_SSA}: IfNotPresent"), None
         self._served(obj)
+        if ((self.live.get(key) or {}).get("metadata") or {}).get("deletionTimestamp"):
+            # Still being deleted (pruned by an earlier sync): applying now would be lost with it.
+            self._wait_gone(obj, key)
         replace = "Replace=true" in options or (self.options.replace and "Replace=false" not in options)
         force = self.options.force or ("Force=true" in options and replace)
         try:
@@ -219,6 +222,10 @@ class Applier:
     def _delete_and_wait(self, obj: Mapping[str, Any], key: ObjectKey) -> None:
         api = str(obj.get("apiVersion"))
         self.client.delete(api, key.kind, key.name, key.namespace or None, propagation="Background")
+        self._wait_gone(obj, key)
+
+    def _wait_gone(self, obj: Mapping[str, Any], key: ObjectKey) -> None:
+        api = str(obj.get("apiVersion"))
         while self.client.get(api, key.kind, key.name, key.namespace or None) is not None:
             if self._left() <= 0:
                 raise SyncFailed(f"{key}: still being deleted at the sync's deadline", self.outcomes)

@@ -209,3 +209,72 @@ def test_a_failing_job_fails_the_sync_and_runs_the_sync_fail_hooks(
     assert client.get("v1", "ConfigMap", "on-failure", namespace) is not None
     entry = HistoryStore(client, history_ns).read("web").history[-1]
     assert entry.result is Result.FAILED and "Degraded" in entry.reason
+
+
+OPTIONS = """\
+  syncPolicy:
+    automated: {prune: true}
+    syncOptions: [CreateNamespace=true, PruneLast=true]
+    managedNamespaceMetadata:
+      labels: {team: web}
+      annotations: {owner: platform}
+"""
+
+
+def test_create_namespace_with_metadata_prune_last_and_replace(
+    client: Client, history_ns: str, tmp_path: Path
+) -> None:
+    target = f"{history_ns[:50]}-new"
+    repo = AppRepo(tmp_path, target, policy=OPTIONS)
+    replaced = config_map("replaced", **{"argocd.argoproj.io/sync-options": "Replace=true"})
+    try:
+        repo.commit({"a.yaml": config_map("old"), "b.yaml": replaced, "c.yaml": config_map("late", wave=3)})
+        result = _sync(repo, client, history_ns)
+        assert result.status == "Synced", result.render()
+        ns = client.get("v1", "Namespace", target)
+        assert ns is not None
+        assert (
+            ns["metadata"]["labels"]["team"] == "web" and ns["metadata"]["annotations"]["owner"] == "platform"
+        )
+        fields = client.get("v1", "ConfigMap", "replaced", target)["metadata"]["managedFields"]  # type: ignore[index]
+        assert {f["operation"] for f in fields} == {"Update"}  # written by PUT/POST, not by apply
+
+        repo.commit({"b.yaml": replaced.replace("k: v", "k: w"), "c.yaml": config_map("late", wave=3)})
+        result = _sync(repo, client, history_ns)
+        assert result.status == "Synced", result.render()
+        assert client.get("v1", "ConfigMap", "replaced", target)["data"] == {"k": "w"}  # type: ignore[index]
+        # PruneLast: the prune comes after the last wave's writes.
+        kinds = [(o.action, o.key.split("/")[-1]) for o in result.outcomes]
+        assert kinds.index(("prune", "old")) > kinds.index(("unchanged", "late"))
+        _gone(client, "ConfigMap", "old", target)
+    finally:
+        client.delete("v1", "Namespace", target)
+
+
+def test_retry_then_fail_and_drift_counts_what_differs(
+    client: Client, namespace: str, history_ns: str, tmp_path: Path
+) -> None:
+    retry = "  syncPolicy:\n    retry: {limit: 2, backoff: {duration: 1s, factor: 2}}\n"
+    repo = AppRepo(tmp_path, namespace, policy=retry)
+    commit = repo.commit({"a.yaml": config_map("one"), "b.yaml": config_map("two")})
+    spec = repo.spec()
+    assert (spec.retry.limit, spec.retry.delay(1), spec.retry.delay(2)) == (2, 1.0, 2.0)
+    assert engine.drift(spec, client, commit) == 2  # nothing is there yet
+    assert _sync(repo, client, history_ns).status == "Synced"
+    assert engine.drift(spec, client, commit) == 0
+    client.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "one", "namespace": namespace},
+            "data": {"k": "edited"},
+        }
+    )
+    assert engine.drift(spec, client, commit) == 1
+
+    # An object the server refuses (a ConfigMap key it does not allow) fails every attempt.
+    repo.commit({"a.yaml": config_map("bad", data={"not a key!": "x"})})
+    started = time.monotonic()
+    result = _sync(repo, client, history_ns)
+    assert result.status == "Failed", result.render()
+    assert "422" in result.message and time.monotonic() - started >= 3.0  # 1 s + 2 s of backoff
