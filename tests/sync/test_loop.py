@@ -302,3 +302,43 @@ def test_git_unreachable_syncs_nothing_says_so_and_recovers(
     wait_for("the recovery", lambda: log.events("recovered", app="g"))
     assert reconciler.synced[-1] == ("g", head)
     assert running_stop(started) == 0
+
+
+class SlowReconciler(PlainReconciler):
+    """Syncs that take a while and read the cluster as they go (as a health wait does)."""
+
+    def sync(self, app: Any, client: Any, *, revision: str, log: Any) -> Any:
+        for _ in range(200):
+            client.get("v1", "Namespace", app.spec.namespace)
+            time.sleep(0.05)
+        return super().sync(app, client, revision=revision, log=log)
+
+
+def test_a_sync_stops_when_its_engine_loses_the_lease(
+    client: Client, namespace: str, tmp_path: Path, started: list[Running]
+) -> None:
+    repo = make_repo(tmp_path / "repo")
+    commit(repo, {"manifests/s.yaml": configmap("s", namespace, v="1")})
+    reconciler = SlowReconciler(tmp_path / "cache")
+    log = CapturedLog()
+    loop = _loop(
+        client, namespace, reconciler, [_app(tmp_path, "s", repo, namespace)], log, identity="engine-s"
+    )
+    started.append(Running(loop))
+    wait_for("the slow sync to start", lambda: log.events("sync-started", app="s"))
+    # Another engine takes the Lease (as if this one had been partitioned away long enough).
+    lease = app_lease(client, namespace, "s", "thief", duration=60)
+    live = client.get("coordination.k8s.io/v1", "Lease", lease.name, namespace)
+    assert live is not None
+    live["spec"]["holderIdentity"] = "thief"
+    live["spec"]["leaseDurationSeconds"] = 60
+    client.replace(live)
+    abandoned = wait_for("the sync to stop", lambda: log.events("sync-abandoned", app="s"), timeout=20)
+    assert "lost the app's Lease" in abandoned[0]["reason"]
+    assert reconciler.synced == [] and _data(client, "s", namespace) is None
+    assert log.events("lease-lost", app="s")
+    record = lease.current()
+    assert record is not None and record.holder == "thief"
+    assert running_stop(started) == 0
+    record = lease.current()
+    assert record is not None and record.holder == "thief"  # never released by the old holder

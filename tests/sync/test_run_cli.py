@@ -486,3 +486,47 @@ def test_flux_depends_on_holds_an_app_until_its_dependency_synced(
     finally:
         loop.stop()
         thread.join(30)
+
+
+def test_secret_values_never_reach_the_loop_log_or_metrics(
+    client: Client, namespace: str, tmp_path: Path
+) -> None:
+    from gitops_guard.sync.loop import Loop, Options
+    from gitops_guard.sync.metrics import Metrics
+    from gitops_guard.sync.runner import EngineReconciler
+    from tests.sync.loop_helpers import CapturedLog
+
+    value = "Zq8-unusual-Secret-Value-41xT"
+    secret = yaml.safe_dump(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "creds"},
+            "stringData": {"password": value},
+        }
+    )
+    app = AppRepo(tmp_path, namespace, name="run-secret", policy=AUTOMATED)
+    head = app.commit({"cm.yaml": config_map("c"), "secret.yaml": secret})
+    reconciler = EngineReconciler(history_namespace=namespace)
+    log, metrics = CapturedLog(), Metrics()
+    loop = Loop(
+        reconciler.load_all([app.file]),
+        reconciler,
+        client,
+        options=Options(interval=1.0, namespace=namespace, lease_duration=3.0),
+        log=log,
+        metrics=metrics,
+    )
+    thread = threading.Thread(target=loop.run, daemon=True)
+    thread.start()
+    try:
+        refused = wait_for(
+            "the refusal", lambda: log.events("sync-finished", status="Refused", revision=head), 60
+        )
+        assert "secrets/" in refused[0]["message"]
+    finally:
+        loop.stop()
+        thread.join(30)
+    assert client.get("v1", "Secret", "creds", namespace) is None
+    assert value not in log.buffer.getvalue()
+    assert value.encode() not in metrics.exposition()
