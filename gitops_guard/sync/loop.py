@@ -366,14 +366,11 @@ class Worker:
             self.next_poll = now + self.schedule.interval
         head = self.head
         try:
-            if head != self.revision and head not in self.refused:
-                if not self.schedule.automated:
-                    message = f"revision {head[:12]} is not synced: automated sync is off"
-                    self.set_status(Status("OutOfSync", self._health(), self.revision or "", message))
-                elif (head != self.failed or self._retry_due(now)) and self._dependencies_ready(now, head):
-                    self._sync(head, reason="new revision" if head != self.failed else "retry")
-                    self._recovered()
-                    return
+            new = head != self.revision and head not in self.refused and self.schedule.automated
+            if new and (head != self.failed or self._retry_due(now)) and self._dependencies_ready(now, head):
+                self._sync(head, reason="new revision" if head != self.failed else "retry")
+                self._recovered()
+                return
             if now >= self.next_drift and self.schedule.drift_interval:
                 self._compare(now)
         except ClusterUnreachable as exc:
@@ -390,8 +387,19 @@ class Worker:
             self.in_outage = False
             self.loop.log("info", "recovered", app=self.app.name)
 
+    def _target(self) -> str | None:
+        """The revision the live state should match: the head, unless it was refused (then the
+        last one synced) or is new and not synced yet (waiting for a dependency). A head whose
+        sync failed is the target: healing it retries it, as Argo CD's self-heal does."""
+        head = self.head
+        if head is None or head in self.refused:
+            return self.revision
+        if not self.schedule.automated or head in (self.revision, self.failed):
+            return head
+        return self.revision
+
     def _compare(self, now: float) -> None:
-        target = self.revision
+        target = self._target()
         self.next_drift = now + self.schedule.drift_interval
         if target is None:
             return
@@ -405,8 +413,9 @@ class Worker:
             return
         self.loop.log("info", "drift", app=self.app.name, objects=drifted, revision=target)
         if not self.schedule.self_heal:
+            off = "self-heal is off" if self.schedule.automated else "automated sync is off"
             self.set_status(
-                Status("OutOfSync", self._health(), target, f"{drifted} objects drifted; self-heal is off")
+                Status("OutOfSync", self._health(), self.revision or "", f"{drifted} objects differ; {off}")
             )
             return
         if self.schedule.kind == "Application":

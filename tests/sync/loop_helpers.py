@@ -78,7 +78,9 @@ def application(
     path: str = "manifests",
     self_heal: bool = True,
     prune: bool = True,
+    automated: bool = True,
 ) -> str:
+    policy = {"automated": {"prune": prune, "selfHeal": self_heal}} if automated else {}
     return yaml.safe_dump(
         {
             "apiVersion": "argoproj.io/v1alpha1",
@@ -88,7 +90,7 @@ def application(
                 "project": "default",
                 "source": {"repoURL": f"file://{repo}", "targetRevision": "main", "path": path},
                 "destination": {"server": "https://kubernetes.default.svc", "namespace": namespace},
-                "syncPolicy": {"automated": {"prune": prune, "selfHeal": self_heal}},
+                "syncPolicy": policy,
             },
         }
     )

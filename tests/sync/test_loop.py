@@ -342,3 +342,28 @@ def test_a_sync_stops_when_its_engine_loses_the_lease(
     assert running_stop(started) == 0
     record = lease.current()
     assert record is not None and record.holder == "thief"  # never released by the old holder
+
+
+def test_without_automated_sync_the_loop_only_reports(
+    client: Client, namespace: str, tmp_path: Path, started: list[Running]
+) -> None:
+    repo = make_repo(tmp_path / "repo")
+    head = commit(repo, {"manifests/m.yaml": configmap("manual", namespace, v="1")})
+    reconciler = PlainReconciler(tmp_path / "cache")
+    log = CapturedLog()
+    path = _app(tmp_path, "manual", repo, namespace, automated=False)
+    started.append(Running(_loop(client, namespace, reconciler, [path], log)))
+    status = wait_for(
+        "the out-of-sync report", lambda: log.events("status", app="manual", sync_status="OutOfSync")
+    )
+    assert "automated sync is off" in status[0]["message"]
+    time.sleep(1.5)
+    assert reconciler.synced == [] and _data(client, "manual", namespace) is None
+    # Someone syncs it by hand: the loop sees the app in sync with the head.
+    for obj in reconciler.desired(reconciler.load(path), head):
+        client.apply(obj)
+    wait_for(
+        "the synced report", lambda: log.events("status", app="manual", sync_status="Synced", revision=head)
+    )
+    assert reconciler.synced == []
+    assert running_stop(started) == 0
