@@ -387,7 +387,9 @@ def test_a_refused_revision_is_never_applied_and_drift_heals_to_the_last_good_on
         assert f'app="run-refuse",health_status="Healthy",revision="{good}",sync_status="OutOfSync"' in text
         fixed = app.commit({"cm.yaml": config_map("conf", data={"v": "fixed"})})
         wait_for("the fixed revision", lambda: _data(client, "conf", namespace) == {"v": "fixed"}, 60)
-        assert log.events("sync-finished", status="Synced", revision=fixed)
+        wait_for(
+            "the fixed sync to finish", lambda: log.events("sync-finished", status="Synced", revision=fixed)
+        )
         refused = [
             e
             for e in HistoryStore(client, namespace).read("run-refuse").history
