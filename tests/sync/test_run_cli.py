@@ -532,3 +532,33 @@ def test_secret_values_never_reach_the_loop_log_or_metrics(
     assert client.get("v1", "Secret", "creds", namespace) is None
     assert value not in log.buffer.getvalue()
     assert value.encode() not in metrics.exposition()
+
+
+def test_two_engine_processes_share_the_apps(
+    client: Client, dev_cluster: DevCluster, namespace: str, tmp_path: Path, engines: list[Engine]
+) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = AppRepo(tmp_path / "a", namespace, name="shard-a", policy=AUTOMATED)
+    second = AppRepo(tmp_path / "b", namespace, name="shard-b", policy=AUTOMATED)
+    first.commit({"cm.yaml": config_map("shard-a")})
+    second.commit({"cm.yaml": config_map("shard-b")})
+    args = _args(dev_cluster, namespace, first.file, second.file)
+    one = Engine(args)
+    engines.append(one)
+    wait_for("one to sync both", lambda: len(one.events("sync-finished", status="Synced")) >= 2, timeout=60)
+    two = Engine(args)
+    engines.append(two)
+
+    def holders() -> list[str]:
+        records = [app_lease(client, namespace, n, "observer").current() for n in ("shard-a", "shard-b")]
+        return [r.holder if r else "" for r in records]
+
+    ids = [e.wait_event("started")["identity"] for e in (one, two)]
+    wait_for("one app each", lambda: sorted(holders()) == sorted(ids), timeout=40)
+    moved = one.events("lease-handed-over")
+    assert len(moved) == 1
+    two.wait_event("sync-finished", status="Synced", app=moved[0]["app"])
+    assert one.terminate() == 0
+    wait_for("two to take both", lambda: holders() == [ids[1], ids[1]], timeout=20)
+    assert two.terminate() == 0
