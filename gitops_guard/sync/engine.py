@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
+from gitops_guard.cluster.errors import ClusterError
 from gitops_guard.diff.objects import ObjectKey
 from gitops_guard.errors import ConfigError
 from gitops_guard.ownership import TRACKING_ANNOTATION, TrackingId
@@ -391,11 +392,7 @@ def sync_app(
         except (SyncFailed, _ChecksFailed) as failed:
             outcomes = failed.outcomes if isinstance(failed, SyncFailed) else []
             status, message = FAILED, str(failed)
-        except Exception as exc:  # the API server went away: record it, then let the caller say why
-            from gitops_guard.cluster.errors import ClusterError
-
-            if not isinstance(exc, ClusterError):
-                raise
+        except ClusterError as exc:  # e.g. the API server went away: a failed attempt, no prune
             outcomes, status, message = [], FAILED, str(exc)
         attempt += 1
         limit = app.retry.limit
