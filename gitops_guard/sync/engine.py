@@ -266,8 +266,10 @@ def make_plan(
     live: Mapping[ObjectKey, Mapping[str, Any]],
     complete: bool,
 ) -> plan_mod.Plan:
-    """The plan, with Flux's ``prune: disabled`` and the managed namespace's metadata applied."""
-    made = plan_mod.plan(app.name, desired, live.values(), _options(app, complete))
+    """The plan, with ``ignoreDifferences``, Flux's ``prune: disabled`` and the managed
+    namespace's metadata applied."""
+    compared = _ignoring(app, desired, live)
+    made = plan_mod.plan(app.name, desired, compared.values(), _options(app, complete))
     groups, kept = [], list(made.kept)
     for group in made.groups:
         steps = []
@@ -281,6 +283,47 @@ def make_plan(
         if steps:
             groups.append(replace(group, steps=tuple(steps)))
     return replace(made, groups=tuple(groups), kept=tuple(kept))
+
+
+def _ignoring(
+    app: AppSpec, desired: Sequence[Mapping[str, Any]], live: Mapping[ObjectKey, Mapping[str, Any]]
+) -> Mapping[ObjectKey, Mapping[str, Any]]:
+    """Live objects as the plan compares them: one that differs from its desired object only in
+    fields that Argo CD ``ignoreDifferences`` / Flux ``spec.ignore`` name reads as in sync, so it
+    is neither written nor counted as drift (an HPA's replicas stay the HPA's)."""
+    import copy
+
+    from gitops_guard.diff import ignore
+    from gitops_guard.diff.objects import normalize
+    from gitops_guard.ownership import stamp
+
+    spec = (app.resources[0].body.get("spec") if app.resources else None) or {}
+    rules = ignore.rules_from_flux(spec) if app.tool == FLUX else ignore.rules_from(spec)
+    if not rules:
+        return live
+    out = dict(live)
+    for obj in desired:
+        key = ObjectKey.of(obj)
+        current = live.get(key)
+        if (
+            current is None
+            or not (obj.get("metadata") or {}).get("name")
+            or not any(r.matches(obj) for r in rules)
+        ):
+            continue
+        wanted = stamp(obj, app.name)
+        before, after = copy.deepcopy(dict(current)), copy.deepcopy(wanted)
+        ignore.apply(rules, before, after, [])
+        if plan_mod.is_subset(normalize(after), normalize(before)):
+            out[key] = _overlay(current, wanted)
+    return out
+
+
+def _overlay(live: Any, desired: Any) -> Any:
+    """``live`` with every value ``desired`` names taken from ``desired``."""
+    if isinstance(live, Mapping) and isinstance(desired, Mapping):
+        return {**live, **{k: _overlay(live.get(k), v) for k, v in desired.items()}}
+    return desired
 
 
 def _annotation(obj: Mapping[str, Any], key: str) -> Any:
@@ -572,20 +615,28 @@ def sync_apps(
     return out
 
 
-def drift(app: AppSpec, client: Any, revision: str) -> int:
+def drift(
+    app: AppSpec,
+    client: Any,
+    revision: str,
+    *,
+    history_namespace: str = history_mod.DEFAULT_NAMESPACE,
+    cache: GitCache | None = None,
+) -> int:
     """How many of the app's objects are out of sync with ``revision``: missing or different
     desired objects, and owned objects no longer desired. One list per kind, no per-object reads."""
-    resolved = resolve(app, revision)
+    resolved = resolve(app, revision, cache=cache)
     with tempfile.TemporaryDirectory(prefix="gitops-guard-drift-") as tmp:
         root = Path(tmp) / "tree"
         resolved.export(root)
         rendered = render_desired(app, root, Path(tmp) / "scratch")
     desired = _place(client, rendered.objects, app.destination_namespace or client.namespace)
-    store = history_mod.HistoryStore(client)
+    store = history_mod.HistoryStore(client, history_namespace)
     inventory = store.read(app.name).inventory if _namespace_exists(client, store.namespace) else ()
     live = _list_live(client, desired, inventory)
+    compared = _ignoring(app, desired, live)
     plan = plan_mod.plan(
-        app.name, desired, live.values(), replace(_options(app, True), prune=True, allow_empty=True)
+        app.name, desired, compared.values(), replace(_options(app, True), prune=True, allow_empty=True)
     )
     out_of_sync = (plan_mod.Action.CREATE, plan_mod.Action.UPDATE, plan_mod.Action.PRUNE)
     return sum(1 for s in plan.steps if s.action in out_of_sync) + len(plan.kept)

@@ -274,9 +274,11 @@ def test_retry_then_fail_and_drift_counts_what_differs(
     commit = repo.commit({"a.yaml": config_map("one"), "b.yaml": config_map("two")})
     spec = repo.spec()
     assert (spec.retry.limit, spec.retry.delay(1), spec.retry.delay(2)) == (2, 1.0, 2.0)
-    assert engine.drift(spec, client, commit) == 2  # nothing is there yet
+    assert (
+        engine.drift(spec, client, commit, history_namespace=history_ns, cache=repo.cache) == 2
+    )  # nothing is there yet
     assert _sync(repo, client, history_ns).status == "Synced"
-    assert engine.drift(spec, client, commit) == 0
+    assert engine.drift(spec, client, commit, history_namespace=history_ns, cache=repo.cache) == 0
     client.apply(
         {
             "apiVersion": "v1",
@@ -285,7 +287,7 @@ def test_retry_then_fail_and_drift_counts_what_differs(
             "data": {"k": "edited"},
         }
     )
-    assert engine.drift(spec, client, commit) == 1
+    assert engine.drift(spec, client, commit, history_namespace=history_ns, cache=repo.cache) == 1
 
     # An object the server refuses (a ConfigMap key it does not allow) fails every attempt.
     repo.commit({"a.yaml": config_map("bad", data={"not a key!": "x"})})
@@ -358,3 +360,28 @@ def test_a_local_helm_chart_with_the_applications_values(
     assert result.status == "Synced", result.render()
     live = client.get("v1", "ConfigMap", "shop-settings", namespace)
     assert live is not None and live["data"] == {"greeting": "hi"}
+
+
+IGNORE = """\
+  ignoreDifferences:
+    - {group: "", kind: ConfigMap, name: scaled, jsonPointers: [/data/replicas]}
+"""
+
+
+def test_ignored_differences_are_neither_written_nor_drift(
+    client: Client, namespace: str, history_ns: str, tmp_path: Path
+) -> None:
+    repo = AppRepo(tmp_path, namespace, policy=IGNORE)
+    commit = repo.commit({"a.yaml": config_map("scaled", data={"replicas": "2", "image": "v1"})})
+    spec = repo.spec()
+    assert _sync(repo, client, history_ns).status == "Synced"
+    edited = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "scaled", "namespace": namespace}}
+    client.apply({**edited, "data": {"replicas": "5"}}, field_manager="autoscaler")
+    assert engine.drift(spec, client, commit, history_namespace=history_ns, cache=repo.cache) == 0
+    rv = _rv(client, "ConfigMap", "scaled", namespace)
+    again = _sync(repo, client, history_ns)
+    assert again.counts == {"unchanged": 1}, again.render()
+    assert _rv(client, "ConfigMap", "scaled", namespace) == rv
+    assert client.get("v1", "ConfigMap", "scaled", namespace)["data"]["replicas"] == "5"  # type: ignore[index]
+    client.apply({**edited, "data": {"image": "v0"}}, field_manager="someone")
+    assert engine.drift(spec, client, commit, history_namespace=history_ns, cache=repo.cache) == 1
