@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from gitops_guard.data_path import value_at
-from gitops_guard.diff.objects import ObjectKey
 from gitops_guard.gitops.apps import Deployer, DeployerModel, Source, Tool
 from gitops_guard.gitops.footprint import KUSTOMIZATION_NAMES
+from gitops_guard.identity import ObjectKey
 from gitops_guard.policy.kinds import KindMap
 from gitops_guard.render import helm, helm_options, kustomize, tools
 from gitops_guard.render.helm_options import HelmOptions

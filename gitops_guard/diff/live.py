@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from gitops_guard.diff import ignore as ignore_mod
-from gitops_guard.diff.objects import ObjectKey, mask_secrets, normalize, unified
+from gitops_guard.diff.objects import mask_secrets, normalize, unified
 from gitops_guard.diff.revdiff import GroupDiff, ObjectChange
 from gitops_guard.errors import ConfigError
+from gitops_guard.identity import ObjectKey
 from gitops_guard.ownership import FLUX_NAME_LABEL, argo_owner, flux_owner
 from gitops_guard.source.limits import Limits
 
