@@ -62,7 +62,7 @@ class _Side:
     root: Path
     model: Any  # DeployerModel
     deployers: dict[str, Any]  # identity -> Deployer
-    renderer: Any  # DesiredRenderer
+    renderer: Any  # desired.deployer.DesiredRenderer
 
 
 def compare(
@@ -115,7 +115,8 @@ def _scope(repo_root: Path, cwd: Path, raw: str) -> str:
 
 def _side(root: Path, urls: list[str], scratch: Path, cache_bin: Path | None, kube: tuple[int, int]) -> _Side:
     from gitops_guard import resources as resources_mod
-    from gitops_guard.diff.desired import DesiredRenderer
+    from gitops_guard.desired.builds import Builder
+    from gitops_guard.desired.deployer import DesiredRenderer
     from gitops_guard.gitops import apps
     from gitops_guard.gitops.repository import Repository
     from gitops_guard.source.load import load
@@ -129,7 +130,8 @@ def _side(root: Path, urls: list[str], scratch: Path, cache_bin: Path | None, ku
     model = apps.build(resources, repo, abspaths={f.path: f.abspath for f in files})
     scratch.mkdir(parents=True, exist_ok=True)
     deployers = {_identity(d): d for d in model.deployers if d.expanded}
-    return _Side(root, model, deployers, DesiredRenderer(model, scratch, cache_bin, kube))
+    renderer = DesiredRenderer(model, scratch, Builder(cache_bin, kube_version=kube), objects=resources)
+    return _Side(root, model, deployers, renderer)
 
 
 def _with_rendered_apps(
@@ -247,10 +249,10 @@ def _deployer_group(before: _Side, old: Any, after: _Side, new: Any) -> GroupDif
         automated_prune=_prunes(deployer, removed=new is None),
         status="added" if old is None else "removed" if new is None else "changed",
     )
-    desired_old = before.renderer.deployer(old) if old is not None else None
-    desired_new = after.renderer.deployer(new) if new is not None else None
-    objects_old = desired_old.objects if desired_old else {}
-    objects_new = desired_new.objects if desired_new else {}
+    desired_old = before.renderer.render(old) if old is not None else None
+    desired_new = after.renderer.render(new) if new is not None else None
+    objects_old = desired_old.by_key() if desired_old else {}
+    objects_new = desired_new.by_key() if desired_new else {}
     for desired in (desired_old, desired_new):
         if desired is not None:
             group.errors += [e for e in desired.errors if e not in group.errors]
@@ -288,7 +290,10 @@ def _files_group(before: _Side, after: _Side, rels: list[str]) -> GroupDiff:
 
 def _objects_of(side: _Side, rels: list[str], errors: list[str]) -> dict[ObjectKey, dict[str, Any]]:
     present = [r for r in rels if (side.root / r).is_file()]
-    return {ObjectKey.of(o): o for o in side.renderer.files(present, errors)}
+    desired = side.renderer.files(present)
+    errors += desired.errors
+    objects: dict[ObjectKey, dict[str, Any]] = desired.by_key()
+    return objects
 
 
 def _changes(
