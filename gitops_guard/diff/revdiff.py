@@ -146,18 +146,15 @@ def _with_rendered_apps(
     holders = [f for f in files if f.text and _APP_KIND.search(f.text)]
     if not holders:
         return resources
-    from gitops_guard.checks.base import Settings
-    from gitops_guard.render.stage import render
+    from gitops_guard.desired.stage import RenderScope, render
 
-    settings = Settings(kube, cache_dir=cache_bin.parent if cache_bin else None, cwd=root)
-    outcome = render(holders, resources, settings)
-    known = {(r.ref.api_version, r.ref.kind, r.ref.namespace, r.ref.name) for r in resources}
+    scope = RenderScope(kube, cache_dir=cache_bin.parent if cache_bin else None, cwd=root)
+    outcome = render(holders, resources, scope)
+    known = {r.ref for r in resources}
     extra = [
         r
         for r in outcome.resources
-        if r.group == "argoproj.io"
-        and r.kind in ("Application", "ApplicationSet")
-        and (r.ref.api_version, r.ref.kind, r.ref.namespace, r.ref.name) not in known
+        if r.group == "argoproj.io" and r.kind in ("Application", "ApplicationSet") and r.ref not in known
     ]
     return [*resources, *extra]
 
