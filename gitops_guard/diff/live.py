@@ -7,9 +7,9 @@ normalised, Argo CD ``ignoreDifferences`` are applied, and Secret values are mas
 
 Given an Argo CD Application or a Flux Kustomization file, the desired objects are what it
 deploys from this repository, and live objects it owns that are no longer desired are listed
-as pruned.  Ownership is read from gitops-guard's own tracking annotation, Argo CD's
-``argocd.argoproj.io/tracking-id`` annotation (or its ``app.kubernetes.io/instance`` label),
-or Flux's ``kustomize.toolkit.fluxcd.io/name``/``namespace`` labels — never from a name alone.
+as pruned.  Ownership is read through :mod:`gitops_guard.ownership` (gitops-guard's own
+tracking annotation, Argo CD's tracking annotation or instance label, Flux's two labels) —
+never from a name alone.  The desired objects come from :mod:`gitops_guard.desired`.
 """
 
 from __future__ import annotations
