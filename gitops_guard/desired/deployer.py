@@ -76,15 +76,18 @@ def render_deployer(
     objects: Sequence[Resource] = (),
     scratch: Path | None = None,
 ) -> DesiredState:
-    """What ``deployer`` applies from ``tree`` (a directory holding the revision; default: the
-    model's repository root).  ``objects``: the tree's objects as written, where Flux
-    ``substituteFrom`` ConfigMaps are looked up.  ``cache_bin``: where pinned renderers are
-    (None: the default cache).  Scratch files go to ``scratch`` or a temporary directory."""
+    """What ``deployer`` applies from ``tree``: the directory holding the revision, which the
+    model was built from (default: the model's repository root).  ``objects``: the tree's
+    objects as written, where Flux ``substituteFrom`` ConfigMaps are looked up.  ``cache_bin``:
+    where pinned renderers are (None: the default cache).  Scratch files go to ``scratch`` or a
+    temporary directory."""
+    if tree is not None and tree.resolve() != model.repo.root.resolve():
+        raise ValueError(f"the deployer model was built from {model.repo.root}, not {tree}")
     builder = Builder(cache_bin, kube_version=kube_version)
     if scratch is not None:
-        return DesiredRenderer(model, scratch, builder, tree=tree, objects=objects).render(deployer)
+        return DesiredRenderer(model, scratch, builder, objects=objects).render(deployer)
     with tempfile.TemporaryDirectory(prefix="gitops-guard-desired-") as tmp:
-        return DesiredRenderer(model, Path(tmp), builder, tree=tree, objects=objects).render(deployer)
+        return DesiredRenderer(model, Path(tmp), builder, objects=objects).render(deployer)
 
 
 class DesiredRenderer:
@@ -97,11 +100,10 @@ class DesiredRenderer:
         scratch: Path,
         builder: Builder,
         *,
-        tree: Path | None = None,
         objects: Sequence[Resource] = (),
     ) -> None:
         self.model = model
-        self.root = tree if tree is not None else model.repo.root
+        self.root = model.repo.root  # the tree the model was built from
         self.scratch = scratch
         self.builder = builder
         self.objects = objects

@@ -272,3 +272,15 @@ def test_flux_values_from_a_configmap_resolve_and_patches_apply(tmp_path: Path) 
     assert obj.obj["spec"]["replicas"] == 3  # text substitution, then YAML: a number
     assert obj.obj["metadata"]["labels"] == {"patched": "yes"}
     assert obj.path == "apps/deploy.yaml"
+
+
+def test_the_tree_must_be_the_one_the_model_was_built_from(tmp_path: Path) -> None:
+    write_files(tmp_path / "a", {"app.yaml": argo_app("apps/web"), "apps/web/cm.yaml": CM})
+    candidates, _ = discover(["."], tmp_path / "a")
+    loaded = load(candidates, Limits())
+    objects = list(resources_mod.from_files(loaded))
+    model = apps.build(objects, Repository((tmp_path / "a").resolve(), frozenset({normalize_url(URL)})))
+    (tmp_path / "b").mkdir()
+    with pytest.raises(ValueError, match="built from"):
+        render_deployer(model.deployers[0], model, tmp_path / "b")
+    assert render_deployer(model.deployers[0], model, tmp_path / "a").complete
