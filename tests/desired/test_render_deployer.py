@@ -302,3 +302,18 @@ def test_the_former_diff_interface_reads_the_same_layer(tmp_path: Path) -> None:
     old = DesiredRenderer(model, tmp_path / "scratch", None, (1, 37)).deployer(model.deployers[0])
     assert old.objects == state.by_key() == {}
     assert old.errors == state.errors and not old.complete and old.reasons == state.reasons
+
+
+def test_no_renderer_is_a_gap_naming_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gitops_guard.render import tools
+
+    for name in ("empty-cache/bin", "empty-path"):
+        (tmp_path / name).mkdir(parents=True)
+    monkeypatch.setenv("GITOPS_GUARD_CACHE", str(tmp_path / "empty-cache"))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-path"))
+    assert not tools._helm_wheel_present() and tools._wheel_kubectl() is None  # this venv has no extra
+    files = {"app.yaml": argo_app("apps/web"), "apps/web/kustomization.yaml": "resources: [cm.yaml]\n",
+             "apps/web/cm.yaml": CM}  # fmt: skip
+    state = render(tmp_path / "repo", files, "app.yaml")
+    assert [g.kind for g in state.gaps] == [GapKind.NO_RENDERER]
+    assert "kustomize not found" in state.reasons[0] and "pip install" in state.reasons[0]
