@@ -30,8 +30,8 @@ from typing import Any, Final, NamedTuple
 
 from gitops_guard.cluster.client import FIELD_MANAGER, Propagation
 from gitops_guard.cluster.errors import ApiError, ClusterError, ClusterUnreachable, UnknownKind
-from gitops_guard.diff.objects import ObjectKey
 from gitops_guard.gitops import argo_annotations as ann
+from gitops_guard.identity import ObjectKey
 from gitops_guard.sync import health
 from gitops_guard.sync.plan import Action, DeletePolicy, Group, GroupKind, Plan, PlanStep
 

@@ -22,7 +22,6 @@ Library code: it returns :class:`SyncResult` values and raises ``GuardError`` su
 from __future__ import annotations
 
 import collections
-import re
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -31,8 +30,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from gitops_guard.cluster.errors import ClusterError
-from gitops_guard.diff.objects import ObjectKey
 from gitops_guard.errors import ConfigError
+from gitops_guard.identity import ObjectKey
 from gitops_guard.ownership import TRACKING_ANNOTATION, TrackingId
 from gitops_guard.sync import history as history_mod
 from gitops_guard.sync import plan as plan_mod
@@ -59,7 +58,6 @@ REFUSED: Final = "Refused"
 FAILED: Final = "Failed"
 DRY_RUN: Final = "DryRun"
 FLUX_PRUNE: Final = "kustomize.toolkit.fluxcd.io/prune"
-_VARIABLE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
 Log = Callable[[str], None]
 
 
@@ -110,11 +108,12 @@ class Rendered:
 def render_desired(app: AppSpec, root: Path, scratch: Path) -> Rendered:
     """The app's desired objects in the tree at ``root`` (its repository root at the revision).
 
-    A render error, a source that is not in this tree (a remote base or chart), or a Flux
-    variable left unsubstituted makes the render incomplete: the engine then prunes nothing.
+    Through the desired-state layer (``gitops_guard.desired``): a render error, a source that
+    is not in this tree, a remote base or chart, or a Flux variable left unsubstituted is a gap
+    that makes the render incomplete, and the engine then prunes nothing.
     """
     from gitops_guard.cachefiles import cache_dir
-    from gitops_guard.diff.desired import DesiredRenderer
+    from gitops_guard.desired import render_deployer
     from gitops_guard.gitops import apps
     from gitops_guard.gitops.repository import Repository, normalize_url
     from gitops_guard.schema.builtin import available_versions
@@ -132,18 +131,15 @@ def render_desired(app: AppSpec, root: Path, scratch: Path) -> Rendered:
     if deployer is None:
         return Rendered([], False, [f"{app.label}: not found by the desired-state reader"])
     scratch.mkdir(parents=True, exist_ok=True)
-    renderer = DesiredRenderer(model, scratch, cache_dir() / "bin", available_versions()[-1])
-    desired = renderer.deployer(deployer)
-    problems = list(desired.errors)
-    for source in deployer.sources:
-        if source.directory is None:
-            problems.append(f"source not rendered: {source.reason or source.repo_url or 'unknown'}")
-    objects = list(desired.objects.values())
-    for obj in objects:
-        if _VARIABLE.search(repr(obj)):
-            problems.append(f"{ObjectKey.of(obj)}: a post-build variable is not substituted")
-            break
-    return Rendered(objects, not problems, problems)
+    state = render_deployer(
+        deployer,
+        model,
+        root,
+        cache_bin=cache_dir() / "bin",
+        kube_version=available_versions()[-1],
+        scratch=scratch,
+    )
+    return Rendered(list(state.by_key().values()), state.complete, list(state.reasons))
 
 
 # -- check -----------------------------------------------------------------------------------
