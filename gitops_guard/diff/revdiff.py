@@ -61,7 +61,7 @@ class _Side:
     root: Path
     model: Any  # DeployerModel
     deployers: dict[str, Any]  # identity -> Deployer
-    renderer: Any  # DesiredRenderer
+    renderer: Any  # desired.deployer.DesiredRenderer
 
 
 def compare(
@@ -114,7 +114,8 @@ def _scope(repo_root: Path, cwd: Path, raw: str) -> str:
 
 def _side(root: Path, urls: list[str], scratch: Path, cache_bin: Path | None, kube: tuple[int, int]) -> _Side:
     from gitops_guard import resources as resources_mod
-    from gitops_guard.diff.desired import DesiredRenderer
+    from gitops_guard.desired.builds import Builder
+    from gitops_guard.desired.deployer import DesiredRenderer
     from gitops_guard.gitops import apps
     from gitops_guard.gitops.repository import Repository
     from gitops_guard.source.load import load
@@ -128,7 +129,8 @@ def _side(root: Path, urls: list[str], scratch: Path, cache_bin: Path | None, ku
     model = apps.build(resources, repo, abspaths={f.path: f.abspath for f in files})
     scratch.mkdir(parents=True, exist_ok=True)
     deployers = {_identity(d): d for d in model.deployers if d.expanded}
-    return _Side(root, model, deployers, DesiredRenderer(model, scratch, cache_bin, kube))
+    renderer = DesiredRenderer(model, scratch, Builder(cache_bin, kube_version=kube), objects=resources)
+    return _Side(root, model, deployers, renderer)
 
 
 def _with_rendered_apps(
@@ -143,18 +145,15 @@ def _with_rendered_apps(
     holders = [f for f in files if f.text and _APP_KIND.search(f.text)]
     if not holders:
         return resources
-    from gitops_guard.checks.base import Settings
-    from gitops_guard.render.stage import render
+    from gitops_guard.desired.stage import RenderScope, render
 
-    settings = Settings(kube, cache_dir=cache_bin.parent if cache_bin else None, cwd=root)
-    outcome = render(holders, resources, settings)
-    known = {(r.ref.api_version, r.ref.kind, r.ref.namespace, r.ref.name) for r in resources}
+    scope = RenderScope(kube, cache_dir=cache_bin.parent if cache_bin else None, cwd=root)
+    outcome = render(holders, resources, scope)
+    known = {r.ref for r in resources}
     extra = [
         r
         for r in outcome.resources
-        if r.group == "argoproj.io"
-        and r.kind in ("Application", "ApplicationSet")
-        and (r.ref.api_version, r.ref.kind, r.ref.namespace, r.ref.name) not in known
+        if r.group == "argoproj.io" and r.kind in ("Application", "ApplicationSet") and r.ref not in known
     ]
     return [*resources, *extra]
 
@@ -246,10 +245,10 @@ def _deployer_group(before: _Side, old: Any, after: _Side, new: Any) -> GroupDif
         automated_prune=_prunes(deployer, removed=new is None),
         status="added" if old is None else "removed" if new is None else "changed",
     )
-    desired_old = before.renderer.deployer(old) if old is not None else None
-    desired_new = after.renderer.deployer(new) if new is not None else None
-    objects_old = desired_old.objects if desired_old else {}
-    objects_new = desired_new.objects if desired_new else {}
+    desired_old = before.renderer.render(old) if old is not None else None
+    desired_new = after.renderer.render(new) if new is not None else None
+    objects_old = desired_old.by_key() if desired_old else {}
+    objects_new = desired_new.by_key() if desired_new else {}
     for desired in (desired_old, desired_new):
         if desired is not None:
             group.errors += [e for e in desired.errors if e not in group.errors]
@@ -287,7 +286,10 @@ def _files_group(before: _Side, after: _Side, rels: list[str]) -> GroupDiff:
 
 def _objects_of(side: _Side, rels: list[str], errors: list[str]) -> dict[ObjectKey, dict[str, Any]]:
     present = [r for r in rels if (side.root / r).is_file()]
-    return {ObjectKey.of(o): o for o in side.renderer.files(present, errors)}
+    desired = side.renderer.files(present)
+    errors += desired.errors
+    objects: dict[ObjectKey, dict[str, Any]] = desired.by_key()
+    return objects
 
 
 def _changes(

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from typing import Any, Final, NamedTuple
 
 from gitops_guard.cluster.client import FIELD_MANAGER, Propagation
-from gitops_guard.cluster.errors import ApiError, ClusterError, UnknownKind
-from gitops_guard.diff.objects import ObjectKey
+from gitops_guard.cluster.errors import ApiError, ClusterError, ClusterUnreachable, UnknownKind
 from gitops_guard.gitops import argo_annotations as ann
+from gitops_guard.identity import ObjectKey
 from gitops_guard.sync import health
 from gitops_guard.sync.plan import Action, DeletePolicy, Group, GroupKind, Plan, PlanStep
 
@@ -85,6 +85,7 @@ class Applier:
         self.options = options
         self.log = log or (lambda _text: None)
         self.outcomes: list[Outcome] = []
+        self._unreachable: str | None = None
 
     def run(self) -> list[Outcome]:
         try:
@@ -162,8 +163,13 @@ class Applier:
     # -- objects ---------------------------------------------------------------------------
 
     def _write_safely(self, step: PlanStep) -> tuple[Outcome, Mapping[str, Any] | None]:
+        if self._unreachable is not None:  # the server stopped answering: do not queue up timeouts
+            return Outcome(str(step.key), step.action.value, "failed", self._unreachable), None
         try:
             return self._write(step)
+        except ClusterUnreachable as exc:
+            self._unreachable = str(exc)
+            return Outcome(str(step.key), step.action.value, "failed", str(exc)), None
         except ClusterError as exc:
             return Outcome(str(step.key), step.action.value, "failed", str(exc)), None
 

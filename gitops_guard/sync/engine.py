@@ -22,7 +22,6 @@ Library code: it returns :class:`SyncResult` values and raises ``GuardError`` su
 from __future__ import annotations
 
 import collections
-import re
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -30,8 +29,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
-from gitops_guard.diff.objects import ObjectKey
+from gitops_guard.cluster.errors import ClusterError
 from gitops_guard.errors import ConfigError
+from gitops_guard.identity import ObjectKey
 from gitops_guard.ownership import TRACKING_ANNOTATION, TrackingId
 from gitops_guard.sync import history as history_mod
 from gitops_guard.sync import plan as plan_mod
@@ -58,7 +58,6 @@ REFUSED: Final = "Refused"
 FAILED: Final = "Failed"
 DRY_RUN: Final = "DryRun"
 FLUX_PRUNE: Final = "kustomize.toolkit.fluxcd.io/prune"
-_VARIABLE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
 Log = Callable[[str], None]
 
 
@@ -109,11 +108,12 @@ class Rendered:
 def render_desired(app: AppSpec, root: Path, scratch: Path) -> Rendered:
     """The app's desired objects in the tree at ``root`` (its repository root at the revision).
 
-    A render error, a source that is not in this tree (a remote base or chart), or a Flux
-    variable left unsubstituted makes the render incomplete: the engine then prunes nothing.
+    Through the desired-state layer (``gitops_guard.desired``): a render error, a source that
+    is not in this tree, a remote base or chart, or a Flux variable left unsubstituted is a gap
+    that makes the render incomplete, and the engine then prunes nothing.
     """
     from gitops_guard.cachefiles import cache_dir
-    from gitops_guard.diff.desired import DesiredRenderer
+    from gitops_guard.desired import render_deployer
     from gitops_guard.gitops import apps
     from gitops_guard.gitops.repository import Repository, normalize_url
     from gitops_guard.schema.builtin import available_versions
@@ -131,18 +131,15 @@ def render_desired(app: AppSpec, root: Path, scratch: Path) -> Rendered:
     if deployer is None:
         return Rendered([], False, [f"{app.label}: not found by the desired-state reader"])
     scratch.mkdir(parents=True, exist_ok=True)
-    renderer = DesiredRenderer(model, scratch, cache_dir() / "bin", available_versions()[-1])
-    desired = renderer.deployer(deployer)
-    problems = list(desired.errors)
-    for source in deployer.sources:
-        if source.directory is None:
-            problems.append(f"source not rendered: {source.reason or source.repo_url or 'unknown'}")
-    objects = list(desired.objects.values())
-    for obj in objects:
-        if _VARIABLE.search(repr(obj)):
-            problems.append(f"{ObjectKey.of(obj)}: a post-build variable is not substituted")
-            break
-    return Rendered(objects, not problems, problems)
+    state = render_deployer(
+        deployer,
+        model,
+        root,
+        cache_bin=cache_dir() / "bin",
+        kube_version=available_versions()[-1],
+        scratch=scratch,
+    )
+    return Rendered(list(state.by_key().values()), state.complete, list(state.reasons))
 
 
 # -- check -----------------------------------------------------------------------------------
@@ -265,8 +262,10 @@ def make_plan(
     live: Mapping[ObjectKey, Mapping[str, Any]],
     complete: bool,
 ) -> plan_mod.Plan:
-    """The plan, with Flux's ``prune: disabled`` and the managed namespace's metadata applied."""
-    made = plan_mod.plan(app.name, desired, live.values(), _options(app, complete))
+    """The plan, with ``ignoreDifferences``, Flux's ``prune: disabled`` and the managed
+    namespace's metadata applied."""
+    compared = _ignoring(app, desired, live)
+    made = plan_mod.plan(app.name, desired, compared.values(), _options(app, complete))
     groups, kept = [], list(made.kept)
     for group in made.groups:
         steps = []
@@ -280,6 +279,47 @@ def make_plan(
         if steps:
             groups.append(replace(group, steps=tuple(steps)))
     return replace(made, groups=tuple(groups), kept=tuple(kept))
+
+
+def _ignoring(
+    app: AppSpec, desired: Sequence[Mapping[str, Any]], live: Mapping[ObjectKey, Mapping[str, Any]]
+) -> Mapping[ObjectKey, Mapping[str, Any]]:
+    """Live objects as the plan compares them: one that differs from its desired object only in
+    fields that Argo CD ``ignoreDifferences`` / Flux ``spec.ignore`` name reads as in sync, so it
+    is neither written nor counted as drift (an HPA's replicas stay the HPA's)."""
+    import copy
+
+    from gitops_guard.diff import ignore
+    from gitops_guard.diff.objects import normalize
+    from gitops_guard.ownership import stamp
+
+    spec = (app.resources[0].body.get("spec") if app.resources else None) or {}
+    rules = ignore.rules_from_flux(spec) if app.tool == FLUX else ignore.rules_from(spec)
+    if not rules:
+        return live
+    out = dict(live)
+    for obj in desired:
+        key = ObjectKey.of(obj)
+        current = live.get(key)
+        if (
+            current is None
+            or not (obj.get("metadata") or {}).get("name")
+            or not any(r.matches(obj) for r in rules)
+        ):
+            continue
+        wanted = stamp(obj, app.name)
+        before, after = copy.deepcopy(dict(current)), copy.deepcopy(wanted)
+        ignore.apply(rules, before, after, [])
+        if plan_mod.is_subset(normalize(after), normalize(before)):
+            out[key] = _overlay(current, wanted)
+    return out
+
+
+def _overlay(live: Any, desired: Any) -> Any:
+    """``live`` with every value ``desired`` names taken from ``desired``."""
+    if isinstance(live, Mapping) and isinstance(desired, Mapping):
+        return {**live, **{k: _overlay(live.get(k), v) for k, v in desired.items()}}
+    return desired
 
 
 def _annotation(obj: Mapping[str, Any], key: str) -> Any:
@@ -391,11 +431,7 @@ def sync_app(
         except (SyncFailed, _ChecksFailed) as failed:
             outcomes = failed.outcomes if isinstance(failed, SyncFailed) else []
             status, message = FAILED, str(failed)
-        except Exception as exc:  # the API server went away: record it, then let the caller say why
-            from gitops_guard.cluster.errors import ClusterError
-
-            if not isinstance(exc, ClusterError):
-                raise
+        except ClusterError as exc:  # e.g. the API server went away: a failed attempt, no prune
             outcomes, status, message = [], FAILED, str(exc)
         attempt += 1
         limit = app.retry.limit
@@ -575,20 +611,28 @@ def sync_apps(
     return out
 
 
-def drift(app: AppSpec, client: Any, revision: str) -> int:
+def drift(
+    app: AppSpec,
+    client: Any,
+    revision: str,
+    *,
+    history_namespace: str = history_mod.DEFAULT_NAMESPACE,
+    cache: GitCache | None = None,
+) -> int:
     """How many of the app's objects are out of sync with ``revision``: missing or different
     desired objects, and owned objects no longer desired. One list per kind, no per-object reads."""
-    resolved = resolve(app, revision)
+    resolved = resolve(app, revision, cache=cache)
     with tempfile.TemporaryDirectory(prefix="gitops-guard-drift-") as tmp:
         root = Path(tmp) / "tree"
         resolved.export(root)
         rendered = render_desired(app, root, Path(tmp) / "scratch")
     desired = _place(client, rendered.objects, app.destination_namespace or client.namespace)
-    store = history_mod.HistoryStore(client)
+    store = history_mod.HistoryStore(client, history_namespace)
     inventory = store.read(app.name).inventory if _namespace_exists(client, store.namespace) else ()
     live = _list_live(client, desired, inventory)
+    compared = _ignoring(app, desired, live)
     plan = plan_mod.plan(
-        app.name, desired, live.values(), replace(_options(app, True), prune=True, allow_empty=True)
+        app.name, desired, compared.values(), replace(_options(app, True), prune=True, allow_empty=True)
     )
     out_of_sync = (plan_mod.Action.CREATE, plan_mod.Action.UPDATE, plan_mod.Action.PRUNE)
     return sum(1 for s in plan.steps if s.action in out_of_sync) + len(plan.kept)

@@ -12,6 +12,7 @@ from gitops_guard.cluster import Client
 from gitops_guard.ownership import TRACKING_ANNOTATION
 from gitops_guard.sync import engine
 from gitops_guard.sync.history import HistoryStore, Result
+from tests.conftest import ToolFinder
 from tests.sync.engine_helpers import AppRepo, config_map, deployment, job
 
 PRUNE = """\
@@ -49,6 +50,13 @@ def _gone(client: Client, kind: str, name: str, ns: str, timeout: float = 30) ->
     deadline = time.monotonic() + timeout
     while client.get("v1", kind, name, ns) is not None:
         assert time.monotonic() < deadline, f"{kind} {name} was not deleted"
+        time.sleep(0.2)
+
+
+def _gone_job(client: Client, name: str, ns: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while client.get("batch/v1", "Job", name, ns) is not None:
+        assert time.monotonic() < deadline, f"Job {name} was not deleted"
         time.sleep(0.2)
 
 
@@ -165,6 +173,7 @@ def test_hooks_run_by_phase_and_their_delete_policies(
             "post.yaml": job("notify", hook="PostSync", generate=True),
             "keep.yaml": job("smoke", hook="PostSync", policy="BeforeHookCreation"),
             "cm.yaml": config_map("settings"),
+            "fail.yaml": config_map("on-failure", **{"argocd.argoproj.io/hook": "SyncFail"}),
         }
     )
     result = _sync(repo, client, history_ns)
@@ -180,6 +189,7 @@ def test_hooks_run_by_phase_and_their_delete_policies(
     assert len(generated) == 1
     settings = _rv(client, "ConfigMap", "settings", namespace)
     assert settings < smoke  # PostSync after Sync
+    assert client.get("v1", "ConfigMap", "on-failure", namespace) is None  # SyncFail: only on failure
 
     again = _sync(repo, client, history_ns)
     assert again.status == "Synced"
@@ -198,6 +208,9 @@ def test_a_failing_job_fails_the_sync_and_runs_the_sync_fail_hooks(
     repo.commit(
         {
             "job.yaml": job("broken", unschedulable=True, activeDeadlineSeconds=2),
+            "hook.yaml": job(
+                "check", hook="Sync", policy="HookFailed", unschedulable=True, activeDeadlineSeconds=2
+            ),
             "after.yaml": config_map("after", wave=5),
             "fail.yaml": config_map("on-failure", **{"argocd.argoproj.io/hook": "SyncFail"}),
         }
@@ -207,6 +220,8 @@ def test_a_failing_job_fails_the_sync_and_runs_the_sync_fail_hooks(
     assert "Job.batch" in result.message and "Degraded" in result.message
     assert client.get("v1", "ConfigMap", "after", namespace) is None  # later waves never ran
     assert client.get("v1", "ConfigMap", "on-failure", namespace) is not None
+    assert next(o.result for o in result.outcomes if o.action == "hook") == "failed"
+    _gone_job(client, "check", namespace)  # HookFailed: deleted after it failed
     entry = HistoryStore(client, history_ns).read("web").history[-1]
     assert entry.result is Result.FAILED and "Degraded" in entry.reason
 
@@ -259,9 +274,11 @@ def test_retry_then_fail_and_drift_counts_what_differs(
     commit = repo.commit({"a.yaml": config_map("one"), "b.yaml": config_map("two")})
     spec = repo.spec()
     assert (spec.retry.limit, spec.retry.delay(1), spec.retry.delay(2)) == (2, 1.0, 2.0)
-    assert engine.drift(spec, client, commit) == 2  # nothing is there yet
+    assert (
+        engine.drift(spec, client, commit, history_namespace=history_ns, cache=repo.cache) == 2
+    )  # nothing is there yet
     assert _sync(repo, client, history_ns).status == "Synced"
-    assert engine.drift(spec, client, commit) == 0
+    assert engine.drift(spec, client, commit, history_namespace=history_ns, cache=repo.cache) == 0
     client.apply(
         {
             "apiVersion": "v1",
@@ -270,7 +287,7 @@ def test_retry_then_fail_and_drift_counts_what_differs(
             "data": {"k": "edited"},
         }
     )
-    assert engine.drift(spec, client, commit) == 1
+    assert engine.drift(spec, client, commit, history_namespace=history_ns, cache=repo.cache) == 1
 
     # An object the server refuses (a ConfigMap key it does not allow) fails every attempt.
     repo.commit({"a.yaml": config_map("bad", data={"not a key!": "x"})})
@@ -278,3 +295,93 @@ def test_retry_then_fail_and_drift_counts_what_differs(
     result = _sync(repo, client, history_ns)
     assert result.status == "Failed", result.render()
     assert "422" in result.message and time.monotonic() - started >= 3.0  # 1 s + 2 s of backoff
+
+
+CRD = """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: GROUP_NAME}
+spec:
+  group: GROUP
+  names: {kind: Gadget, plural: gadgets, singular: gadget, listKind: GadgetList}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec: {type: object, properties: {size: {type: integer}}}
+"""
+
+
+def test_a_crd_and_its_custom_resources_in_one_sync(
+    client: Client, namespace: str, history_ns: str, tmp_path: Path
+) -> None:
+    group = f"{namespace[:40]}.example.com"
+    crd = CRD.replace("GROUP_NAME", f"gadgets.{group}").replace("GROUP", group)
+    gadget = f"apiVersion: {group}/v1\nkind: Gadget\nmetadata: {{name: small}}\nspec: {{size: 1}}\n"
+    repo = AppRepo(tmp_path, namespace)
+    repo.commit({"crd.yaml": crd, "gadget.yaml": gadget})
+    try:
+        result = _sync(repo, client, history_ns)
+        assert result.status == "Synced", result.render()
+        live = client.get(f"{group}/v1", "Gadget", "small", namespace)
+        assert live is not None and live["spec"] == {"size": 1}
+        again = _sync(repo, client, history_ns)
+        assert again.counts == {"unchanged": 2}, again.render()
+    finally:
+        client.delete("apiextensions.k8s.io/v1", "CustomResourceDefinition", f"gadgets.{group}")
+
+
+CHART = {
+    "Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    "values.yaml": "replicas: 1\ngreeting: hello\n",
+    "templates/cm.yaml": (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-settings\n"
+        "data:\n  greeting: {{ .Values.greeting | quote }}\n"
+    ),
+}
+
+
+def test_a_local_helm_chart_with_the_applications_values(
+    client: Client, namespace: str, history_ns: str, tmp_path: Path, tool: ToolFinder
+) -> None:
+    tool("helm")
+    repo = AppRepo(tmp_path, namespace)
+    text = repo.file.read_text(encoding="utf-8").replace(
+        "    path: app\n", "    path: app\n    helm:\n      releaseName: shop\n      values: 'greeting: hi'\n"
+    )
+    repo.file.write_text(text, encoding="utf-8")
+    repo.commit(CHART)
+    result = _sync(repo, client, history_ns)
+    assert result.status == "Synced", result.render()
+    live = client.get("v1", "ConfigMap", "shop-settings", namespace)
+    assert live is not None and live["data"] == {"greeting": "hi"}
+
+
+IGNORE = """\
+  ignoreDifferences:
+    - {group: "", kind: ConfigMap, name: scaled, jsonPointers: [/data/replicas]}
+"""
+
+
+def test_ignored_differences_are_neither_written_nor_drift(
+    client: Client, namespace: str, history_ns: str, tmp_path: Path
+) -> None:
+    repo = AppRepo(tmp_path, namespace, policy=IGNORE)
+    commit = repo.commit({"a.yaml": config_map("scaled", data={"replicas": "2", "image": "v1"})})
+    spec = repo.spec()
+    assert _sync(repo, client, history_ns).status == "Synced"
+    edited = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "scaled", "namespace": namespace}}
+    client.apply({**edited, "data": {"replicas": "5"}}, field_manager="autoscaler")
+    assert engine.drift(spec, client, commit, history_namespace=history_ns, cache=repo.cache) == 0
+    rv = _rv(client, "ConfigMap", "scaled", namespace)
+    again = _sync(repo, client, history_ns)
+    assert again.counts == {"unchanged": 1}, again.render()
+    assert _rv(client, "ConfigMap", "scaled", namespace) == rv
+    assert client.get("v1", "ConfigMap", "scaled", namespace)["data"]["replicas"] == "5"  # type: ignore[index]
+    client.apply({**edited, "data": {"image": "v0"}}, field_manager="someone")
+    assert engine.drift(spec, client, commit, history_namespace=history_ns, cache=repo.cache) == 1

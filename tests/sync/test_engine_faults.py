@@ -7,8 +7,10 @@ GITOPS_GUARD_FAULT_POINTS sets the number of kills (default 10; the README's num
 
 from __future__ import annotations
 
+import json
 import os
 import random
+import signal
 import subprocess
 import sys
 import time
@@ -18,8 +20,9 @@ from typing import Any
 
 import pytest
 
-from gitops_guard.cluster import Client
+from gitops_guard.cluster import Client, ClusterError
 from gitops_guard.ownership import TRACKING_ANNOTATION
+from gitops_guard.sync import engine
 from gitops_guard.sync.history import HistoryStore, Result
 from tests.conftest import DevCluster
 from tests.helpers import git
@@ -108,3 +111,64 @@ def test_kill_9_at_random_points_then_a_rerun_converges(
     state = HistoryStore(client, history_ns).read("web")
     assert state.history[-1].result is Result.SUCCEEDED
     assert len(state.inventory) == 200
+
+
+def _apiserver_pid(dev_cluster: DevCluster) -> int:
+    state = json.loads((dev_cluster.state_dir / "state.json").read_text(encoding="utf-8"))
+    return next(int(p["pid"]) for p in state["processes"] if p["name"] == "kube-apiserver")
+
+
+def test_the_api_server_stopping_mid_sync_is_a_clear_error_prunes_nothing_and_a_rerun_resumes(
+    client: Client, dev_cluster: DevCluster, namespace: str, history_ns: str, tmp_path: Path
+) -> None:
+    repo = AppRepo(tmp_path, namespace, policy=PRUNE)
+    repo.commit(_objects(0, 100, "a"))
+    assert (
+        engine.sync_app(repo.spec(), client, history_namespace=history_ns, cache=repo.cache).status
+        == "Synced"
+    )
+    repo.commit(_objects(50, 150, "b"))  # 50 to prune, 50 to update, 50 to create
+    pid = _apiserver_pid(dev_cluster)
+    paused = []
+
+    def pause_before_writing(text: str) -> None:
+        if "writing" in text and not paused:
+            os.kill(pid, signal.SIGSTOP)  # the API server stops answering, mid-sync
+            paused.append(text)
+
+    try:
+        with (
+            Client.from_kubeconfig(dev_cluster.kubeconfig, timeout=2) as impatient,
+            pytest.raises(ClusterError, match="cannot reach the Kubernetes API"),
+        ):
+            engine.sync_app(
+                repo.spec(),
+                impatient,
+                history_namespace=history_ns,
+                cache=repo.cache,
+                log=pause_before_writing,
+            )
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert paused
+    client.discovery.invalidate()
+    deadline = time.monotonic() + 30
+    while True:  # the server answers again
+        try:
+            client.version()
+            break
+        except ClusterError:
+            assert time.monotonic() < deadline
+            time.sleep(0.5)
+    left = [
+        c["metadata"]["name"]
+        for c in client.list("v1", "ConfigMap", namespace)
+        if c["metadata"]["name"].startswith("cm-")
+    ]
+    assert sorted(left)[:50] == [f"cm-{i:03d}" for i in range(50)]  # nothing was pruned
+    result = engine.sync_app(repo.spec(), client, history_namespace=history_ns, cache=repo.cache)
+    assert result.status == "Synced", result.render()
+    _settled(client, namespace, [f"cm-{i:03d}" for i in range(50, 150)])
+    results = [e.result for e in HistoryStore(client, history_ns).read("web").history]
+    assert results[0] is Result.SUCCEEDED and results[-1] is Result.SUCCEEDED
+    assert Result.RUNNING in results  # the interrupted sync, left as it was when the server went away
