@@ -102,6 +102,20 @@ def check(
 @click.option("--context", "kube_context", help="With --kubeconfig: the context to use.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--kubernetes-version", help="Kubernetes minor version for Helm rendering, e.g. 1.31.")
+@click.option(
+    "--color",
+    "color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour the text diff (auto: on a terminal, unless NO_COLOR is set).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Config file (default: .gitops-guard.yaml found upward); its diff.hide applies.",
+)
 def diff(
     paths: tuple[str, ...],
     base: str | None,
@@ -110,6 +124,8 @@ def diff(
     kube_context: str | None,
     fmt: str,
     kubernetes_version: str | None,
+    color: str,
+    config_path: str | None,
 ) -> None:
     """Show what a change would do: per Application/Kustomization, the objects it would
     create, update and prune.  Exit 0 when nothing differs, 1 when something does."""
@@ -127,19 +143,36 @@ def diff(
         from gitops_guard.diff.live import live_diff
 
         differs, text = live_diff(paths, Path(kubeconfig), kube_context, fmt=fmt, kube=kube)
-        click.echo(text, nl=False)
+        colour = fmt == "text" and _use_colour(color)
+        if colour:
+            from gitops_guard.diff.render_text import paint
+
+            text = paint(text)
+        # click strips escape sequences from what is not a terminal unless told otherwise.
+        click.echo(text, nl=False, color=colour)
         raise _Exit(ExitCode.FINDINGS if differs else ExitCode.OK)
     assert base is not None
-    from gitops_guard.diff import render_text
+    from gitops_guard.config import find_config, load_config
+    from gitops_guard.diff import noise, render_text
     from gitops_guard.diff.revdiff import compare
 
-    result = compare(Path.cwd(), base, head, paths, cache_bin=cache_dir() / "bin", kube=kube)
+    config = load_config(Path(config_path) if config_path else find_config(Path.cwd()))
+    hide = config.diff_hide if config.diff_hide is not None else noise.DEFAULT_HIDE
+    result = compare(Path.cwd(), base, head, paths, cache_bin=cache_dir() / "bin", kube=kube, hide=hide)
     if fmt == "json":
         click.echo(render_text.as_json(result), nl=False)
     else:
-        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        click.echo(render_text.text(result, colour=colour), nl=False)
+        colour = _use_colour(color)
+        click.echo(render_text.text(result, colour=colour), nl=False, color=colour)
     raise _Exit(ExitCode.FINDINGS if result.differs else ExitCode.OK)
+
+
+def _use_colour(choice: str) -> bool:
+    """``--color``: ``auto`` colours only a terminal, and never when ``NO_COLOR`` is set
+    (https://no-color.org: present and not empty)."""
+    if choice != "auto":
+        return choice == "always"
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
 @cli.command()

@@ -100,9 +100,9 @@ def mask_secrets(objects: Iterable[dict[str, Any] | None]) -> None:
 def to_yaml(obj: Mapping[str, Any] | None) -> str:
     if obj is None:
         return ""
-    import yaml
+    from gitops_guard.diff.yaml_text import dump
 
-    return yaml.safe_dump(dict(obj), sort_keys=True, default_flow_style=False, allow_unicode=True, width=120)
+    return dump(obj)
 
 
 def unified(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None, label: str) -> str:
