@@ -167,6 +167,92 @@ def diff(
     raise _Exit(ExitCode.FINDINGS if result.differs else ExitCode.OK)
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--base", required=True, help="The revision the pull request merges into (e.g. its base SHA).")
+@click.option("--head", help="The revision to report on (default: the working tree at HEAD).")
+@click.option("--repo", help="OWNER/NAME (default: GITHUB_REPOSITORY).")
+@click.option("--pr", type=click.IntRange(min=1), help="Pull request number (default: GITHUB_EVENT_PATH).")
+@click.option("--dry-run", is_flag=True, help="Print the comment body (every part) instead of posting it.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file.")
+@click.option("--kubernetes-version", help="Kubernetes minor version of the schemas, e.g. 1.31.")
+@click.option(
+    "--findings",
+    "findings_file",
+    type=click.Path(dir_okay=False),
+    help="Use this `check --format json` report instead of running the checks again.",
+)
+@click.option(
+    "--summary",
+    "summary_file",
+    type=click.Path(dir_okay=False),
+    help="Also append the whole report (up to 1 MiB) to FILE, e.g. $GITHUB_STEP_SUMMARY.",
+)
+@click.option(
+    "--id",
+    "ident",
+    default="default",
+    show_default=True,
+    help="Names this report, so several workflows can each keep their own comment.",
+)
+@click.option(
+    "--max-comments",
+    type=click.IntRange(min=1, max=50),
+    default=10,
+    show_default=True,
+    help="At most this many comments for one report; the rest is cut with a note.",
+)
+def comment(
+    paths: tuple[str, ...],
+    base: str,
+    head: str | None,
+    repo: str | None,
+    pr: int | None,
+    dry_run: bool,
+    config_path: str | None,
+    kubernetes_version: str | None,
+    findings_file: str | None,
+    summary_file: str | None,
+    ident: str,
+    max_comments: int,
+) -> None:
+    """Post the report as one sticky pull-request comment, updated on every run.
+
+    Findings, the objects the merge deletes, and the rendered diff per
+    Application/Kustomization.  Exit 0 when posted (findings do not fail it: `check`
+    does), 2 for a usage or permission problem (token, repository, pull request),
+    3 when GitHub cannot be reached or keeps refusing (rate limit, 5xx).
+    """
+    import re
+
+    from gitops_guard.github.command import Options, run
+
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", ident):
+        raise ConfigError(f"--id must be letters, digits, '.', '_' or '-', not {ident!r}")
+    opts = Options(
+        base=base,
+        head=head,
+        paths=paths,
+        repo=repo,
+        pr=pr,
+        dry_run=dry_run,
+        config_path=config_path,
+        kubernetes_version=kubernetes_version,
+        findings_file=findings_file,
+        summary_file=summary_file,
+        ident=ident,
+        max_comments=max_comments,
+    )
+    result = run(opts, Path.cwd(), os.environ)
+    if dry_run:
+        for i, body in enumerate(result.bodies, start=1):
+            if len(result.bodies) > 1:
+                click.echo(f"----- comment {i} of {len(result.bodies)} -----")
+            click.echo(body, nl=not body.endswith("\n"))
+    click.echo(f"gitops-guard: {result.message}", err=True)
+    raise _Exit(ExitCode.OK)
+
+
 def _use_colour(choice: str) -> bool:
     """``--color``: ``auto`` colours only a terminal, and never when ``NO_COLOR`` is set
     (https://no-color.org: present and not empty)."""
