@@ -57,6 +57,13 @@ def cli() -> None:
     is_flag=True,
     help="Check files as written: do not build kustomizations or render local Helm charts.",
 )
+@click.option(
+    "--report",
+    "reports",
+    multiple=True,
+    metavar="FORMAT=FILE",
+    help="Also write the report as FORMAT to FILE (repeatable), from the same run.",
+)
 def check(
     paths: tuple[str, ...],
     fmt: str | None,
@@ -71,6 +78,7 @@ def check(
     baseline: str | None,
     base: str | None,
     no_render: bool,
+    reports: tuple[str, ...],
 ) -> None:
     """Validate files or directories (default: the current directory)."""
     from gitops_guard.check_command import run
@@ -90,8 +98,18 @@ def check(
         baseline=baseline,
         base=base,
         no_render=no_render,
+        reports=[_report_option(r) for r in reports],
     )
     raise _Exit(code)
+
+
+def _report_option(value: str) -> tuple[str, str]:
+    fmt, sep, path = value.partition("=")
+    if not sep or not path or fmt not in FORMATS:
+        raise click.BadParameter(
+            f"{value!r}: expected FORMAT=FILE with FORMAT one of {', '.join(FORMATS)}", param_hint="--report"
+        )
+    return fmt, path
 
 
 @cli.command()

@@ -143,7 +143,8 @@ def _summary(findings: Sequence[Finding], changes: Sequence[Change], base: str, 
     ]
     objects = sum(c.creates + c.updates + c.deletes for c in changes)
     what = (
-        f"{_plural(len(changes), 'Application/Kustomization')} render differently"
+        f"{len(changes)} Application{'' if len(changes) == 1 else 's'}/Kustomization"
+        f"{'' if len(changes) == 1 else 's'} render differently"
         f" ({_plural(objects, 'object')})"
         if changes
         else "nothing renders differently"
