@@ -58,6 +58,7 @@ def run_action(
     runner_temp: Path,
     uses_outputs: dict[str, dict[str, str]],
     timeout: float = 600,
+    stop_after: str | None = None,
 ) -> ActionRun:
     action = yaml.safe_load((action_dir / "action.yml").read_text())
     assert action["runs"]["using"] == "composite"
@@ -120,6 +121,8 @@ def run_action(
         )
         if proc.returncode != 0:
             return ActionRun(runs, proc.returncode)
+        if name == stop_after:
+            break
     return ActionRun(runs, 0)
 
 

@@ -71,11 +71,21 @@ def gh() -> FakeGitHub:
         yield server
 
 
-def _run(pr: PullRequest, gh: FakeGitHub, tmp: Path, *, fork: bool = False, **inputs: str) -> ActionRun:
+def _run(
+    pr: PullRequest,
+    gh: FakeGitHub,
+    tmp: Path,
+    *,
+    fork: bool = False,
+    installed: bool = True,
+    stop_after: str | None = None,
+    **inputs: str,
+) -> ActionRun:
     runner_temp = tmp / f"runner-temp-{len(list(tmp.glob('runner-temp-*')))}"
     runner_temp.mkdir()
-    # The install step finds gitops-guard already installed here (see the module docstring).
-    (runner_temp / "gitops-guard-venv").symlink_to(sys.prefix, target_is_directory=True)
+    if installed:
+        # The install step finds gitops-guard already installed here (see the module docstring).
+        (runner_temp / "gitops-guard-venv").symlink_to(sys.prefix, target_is_directory=True)
     head_repo = "someone/fleet" if fork else "acme/fleet"
     event: dict[str, Any] = {
         "action": "synchronize",
@@ -118,8 +128,15 @@ def _run(pr: PullRequest, gh: FakeGitHub, tmp: Path, *, fork: bool = False, **in
         github=github,
         env={k: v for k, v in env.items() if v},
         runner_temp=runner_temp,
-        uses_outputs={"actions/setup-python": {"python-path": sys.executable}},
+        uses_outputs={"actions/setup-python": {"python-path": _base_python()}},
+        stop_after=stop_after,
     )
+
+
+def _base_python() -> str:
+    """The interpreter setup-python would hand over: a plain Python, not this virtualenv's."""
+    candidate = Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    return str(candidate) if candidate.is_file() else sys.executable
 
 
 def test_action_metadata_has_the_contract_inputs() -> None:
@@ -191,3 +208,20 @@ def test_comment_off_and_a_bad_input_fail_clearly(pr: PullRequest, gh: FakeGitHu
     check = bad.step("Check")
     assert check.returncode == 2 and "::error title=gitops-guard::the check could not run" in check.stdout
     assert "'sometimes' is not one of" in check.stderr
+
+
+def test_install_step_installs_from_the_action_checkout_with_pip(
+    pr: PullRequest, gh: FakeGitHub, tmp_path: Path
+) -> None:
+    """The install branch for real: a new virtualenv, ``pip install "$GITHUB_ACTION_PATH[render]"``
+    (from PyPI or pip's cache), then the installed command on ``GITHUB_PATH``."""
+    run = _run(pr, gh, tmp_path, installed=False, stop_after="Install gitops-guard")
+    install = run.step("Install gitops-guard")
+    assert install.returncode == 0, install.stderr[-3000:]
+    assert "gitops-guard, version" in install.stdout
+    venv = tmp_path / "runner-temp-0" / "gitops-guard-venv"
+    assert (venv / "bin" / "gitops-guard").is_file() and not (venv / "bin").is_symlink()
+    assert run.step("Cache key for pip").outputs["key"].startswith("gitops-guard-pip-Linux-py3.")
+    kubectl = list(venv.glob("lib/python*/site-packages/kubectl*"))
+    helm = list(venv.glob("lib/python*/site-packages/helm_python*"))
+    assert kubectl and helm, "the render extra is installed"
