@@ -12,6 +12,8 @@ GitHub's rules this follows (https://docs.github.com/rest):
   ``Retry-After`` (seconds) or without it (then wait at least a minute).  Waits are
   bounded: a reset further away than ``max_wait`` fails at once with the time it resets.
 - 5xx answers and network errors are retried a bounded number of times with backoff.
+- Writes (``POST``, ``PATCH``, ``DELETE``) are at least a second apart, as GitHub asks of
+  clients that create content, to stay clear of the secondary rate limit.
 
 The token is sent only in the ``Authorization`` header and never appears in a message.
 """
@@ -57,6 +59,7 @@ class Client:
         max_wait: float = 90.0,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
+        write_interval: float = 1.0,
     ) -> None:
         if not token:
             raise GitHubError(
@@ -71,6 +74,8 @@ class Client:
         self._max_wait = max_wait
         self._sleep = sleep
         self._clock = clock
+        self._write_interval = write_interval
+        self._last_write: float | None = None
         self.requests = 0  # how many HTTP requests were sent (retries included)
 
     # -- the endpoints the comment uses ----------------------------------------------------
@@ -96,6 +101,8 @@ class Client:
         url = self._url(path_or_url)
         for attempt in range(1, self._max_attempts + 1):
             last = attempt == self._max_attempts
+            if method != "GET" and attempt == 1:  # a retry has waited already
+                self._pace()
             try:
                 response = self._send(method, url, body)
             except OSError as exc:  # connection refused, DNS, timeout, TLS
@@ -118,6 +125,13 @@ class Client:
         raise AssertionError("unreachable")
 
     # -- internals --------------------------------------------------------------------------
+
+    def _pace(self) -> None:
+        now = self._clock()
+        if self._last_write is not None and now - self._last_write < self._write_interval:
+            self._sleep(self._write_interval - (now - self._last_write))
+            now = self._clock()
+        self._last_write = now
 
     def _url(self, path_or_url: str) -> str:
         if "://" in path_or_url:

@@ -158,3 +158,19 @@ def test_a_link_to_another_host_is_not_followed(gh: FakeGitHub) -> None:
     client, _ = _client(gh)
     with pytest.raises(GitHubError, match="another origin"):
         client.request("GET", "https://elsewhere.example/steal")
+
+
+def test_writes_are_a_second_apart(gh: FakeGitHub) -> None:
+    now = [1000.0]
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    client = Client("test-token", api_url=gh.url, sleep=sleep, clock=lambda: now[0])
+    client.request("POST", f"repos/{REPO}/issues/7/comments", {"body": "a"})
+    now[0] += 0.25
+    client.request("POST", f"repos/{REPO}/issues/7/comments", {"body": "b"})
+    client.request("GET", f"repos/{REPO}/issues/7/comments")  # reads are not paced
+    assert waits == [0.75]
