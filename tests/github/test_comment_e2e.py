@@ -235,3 +235,22 @@ def test_head_revision_and_reused_findings(fleet: Path, gh: FakeGitHub, tmp_path
     assert written.startswith("# earlier step\n") and "## gitops-guard report" in written
     assert git(fleet, "worktree", "list").count("\n") == 0  # the temporary worktree is gone
     assert (fleet / "apps/api/settings.yaml").read_text() == CM.format(name="settings", level="uncommitted")
+
+
+def test_bad_options_are_usage_errors(fleet: Path, gh: FakeGitHub, tmp_path: Path) -> None:
+    env = _env(gh, tmp_path)
+    cases = [
+        (("--findings", str(tmp_path / "missing.json")), "--findings"),
+        (("--id", "has space"), "--id must be"),
+        (("--repo", "not-a-repo"), "--repo must be OWNER/NAME"),
+    ]
+    (tmp_path / "not-json.json").write_text("{")
+    cases.append((("--findings", str(tmp_path / "not-json.json")), "not a JSON report"))
+    for args, needle in cases:
+        proc = _comment(fleet, env, *args)
+        assert proc.returncode == 2 and needle in proc.stderr, (args, proc.stderr)
+    unknown = run_cli("comment", "--base", "no-such-rev", cwd=fleet, env=env)
+    assert unknown.returncode == 2 and "unknown revision 'no-such-rev'" in unknown.stderr
+    report = run_cli("check", "--report", "yaml=x", cwd=fleet)
+    assert report.returncode == 2 and "FORMAT=FILE" in report.stderr
+    assert gh.requests == []
