@@ -235,7 +235,9 @@ def _changes(changes: Sequence[Change]) -> list[Block]:
         if c.pruned:
             counts += f" (<b>{c.pruned} deleted by prune</b>)"
         title = f"<b>{html.escape(printable(c.label))}</b>{status}{where}: {counts}"
-        errors = "".join(f"- :exclamation: not rendered: {escape(e[:2000])}\n" for e in c.errors)
+        errors = "".join(f"- :exclamation: not rendered: {escape(e[:2000])}\n" for e in c.errors[:10])
+        if len(c.errors) > 10:
+            errors += f"- … and {len(c.errors) - 10} more render errors\n"
         lines = tuple(_safe_line(line) for line in c.diff.splitlines(keepends=True))
         fence = "`" * max(3, 1 + max((len(m) for line in lines for m in _BACKTICKS.findall(line)), default=0))
         opening = f"\n<details><summary>{title}</summary>\n\n{errors}{chr(10) if errors else ''}"

@@ -22,7 +22,6 @@ _REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 class Target(NamedTuple):
     repo: str  # owner/name
     pr: int
-    head_sha: str | None = None  # the pull request's head commit, when the event says
 
 
 def resolve_target(repo: str | None, pr: int | None, env: Mapping[str, str]) -> Target:
@@ -32,7 +31,6 @@ def resolve_target(repo: str | None, pr: int | None, env: Mapping[str, str]) -> 
     if not _REPO.fullmatch(repo):
         raise ConfigError(f"--repo must be OWNER/NAME, not {repo!r}")
     event = _event(env.get("GITHUB_EVENT_PATH"))
-    head_sha = _head_sha(event)
     if pr is None:
         pr = _pr_number(event)
         if pr is None:
@@ -43,7 +41,7 @@ def resolve_target(repo: str | None, pr: int | None, env: Mapping[str, str]) -> 
             )
     if pr < 1:
         raise ConfigError(f"--pr must be a positive number, not {pr}")
-    return Target(repo, pr, head_sha)
+    return Target(repo, pr)
 
 
 def _event(path: str | None) -> dict[str, Any]:
@@ -67,9 +65,3 @@ def _pr_number(event: dict[str, Any]) -> int | None:
         return int(issue["number"])
     return None
 
-
-def _head_sha(event: dict[str, Any]) -> str | None:
-    pr = event.get("pull_request")
-    head = pr.get("head") if isinstance(pr, dict) else None
-    sha = head.get("sha") if isinstance(head, dict) else None
-    return sha if isinstance(sha, str) and re.fullmatch(r"[0-9a-f]{40}", sha) else None
