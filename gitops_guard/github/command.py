@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from gitops_guard.errors import ConfigError, ToolError
-from gitops_guard.findings import Finding, ObjectRef, Outcome, Severity
+from gitops_guard.findings import Finding
 from gitops_guard.github import comment as body_mod
 
 SUMMARY_LIMIT = 1024 * 1024  # GitHub's cap on one step's job summary
@@ -187,26 +187,7 @@ def _read_findings(path: Path) -> list[Finding]:
     out = []
     for i, f in enumerate(data["findings"]):
         try:
-            obj = f.get("object")
-            out.append(
-                Finding(
-                    rule=str(f["rule"]),
-                    severity=Severity(f["severity"]),
-                    path=str(f.get("path") or ""),
-                    line=f.get("line") if isinstance(f.get("line"), int) else None,
-                    column=f.get("column") if isinstance(f.get("column"), int) else None,
-                    message=str(f.get("message") or ""),
-                    object=ObjectRef(
-                        str(obj.get("apiVersion") or ""),
-                        str(obj.get("kind") or ""),
-                        obj.get("namespace"),
-                        obj.get("name"),
-                    )
-                    if isinstance(obj, dict)
-                    else None,
-                    outcome=Outcome(f.get("outcome") or "violation"),
-                )
-            )
+            out.append(Finding.from_json(f))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ConfigError(f"--findings {path}: finding {i} is malformed ({exc})") from exc
     return out
