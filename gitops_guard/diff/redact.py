@@ -9,11 +9,18 @@ objects of one diff, so a diff (and the PR comment built from it) never carries 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gitops_guard.secrets.mask import Masker
 
 
-def mask_credentials(objects: Iterable[dict[str, Any] | None]) -> None:
-    """Replace, in place, every detected credential in the strings of ``objects``."""
+def mask_credentials(objects: Iterable[dict[str, Any] | None], masker: Masker | None = None) -> None:
+    """Replace, in place, every detected credential in the strings of ``objects``.
+
+    ``masker``: the one that masked the Secrets of the same comparison, so a value masked
+    in both places gets the same mask and different values never share one.
+    """
     from gitops_guard.secrets.candidates import from_document
     from gitops_guard.secrets.detectors import detect
     from gitops_guard.secrets.mask import Masker, digest
@@ -27,7 +34,7 @@ def mask_credentials(objects: Iterable[dict[str, Any] | None]) -> None:
     found.discard("")
     if not found:
         return
-    masker = Masker()
+    masker = masker or Masker()
     masks = {s: masker.mask(s) for s in sorted(found, key=digest)}
     # Longest first: a secret that contains another is replaced whole.
     ordered = sorted(masks, key=len, reverse=True)

@@ -18,7 +18,6 @@ from typing import Any
 
 from gitops_guard.diff import noise, revisions
 from gitops_guard.diff.objects import ObjectKey, mask_secrets, normalize, unified
-from gitops_guard.diff.redact import mask_credentials
 from gitops_guard.source.limits import Limits
 
 
@@ -309,7 +308,6 @@ def _changes(
         b = normalize(new[key]) if key in new else None
         api = str((b or a or {}).get("apiVersion") or "")
         mask_secrets([a, b])
-        mask_credentials([a, b])
         noise.strip(a, hide)
         noise.strip(b, hide)
         if a is not None and b is not None:

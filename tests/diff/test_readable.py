@@ -16,7 +16,7 @@ import yaml
 
 from gitops_guard.config import DIFF_HIDE, load_config
 from gitops_guard.diff import noise
-from gitops_guard.diff.objects import to_yaml, unified
+from gitops_guard.diff.objects import mask_secrets, to_yaml, unified
 from gitops_guard.diff.redact import mask_credentials
 from gitops_guard.errors import ConfigError
 from tests.conftest import require_tool
@@ -192,3 +192,21 @@ def _on_tty(cwd: Path, env: dict[str, str]) -> str:
     proc.wait(timeout=60)
     os.close(leader)
     return b"".join(chunks).decode()
+
+
+def test_mask_secrets_masks_credentials_everywhere_with_one_masker() -> None:
+    """The live diff and base→head both call mask_secrets: a token in a ConfigMap is masked,
+    and the same value in a Secret gets the same mask."""
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "stringData": {"t": TOKEN}}
+    config = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "c"},
+        "data": {"github-token": TOKEN},
+    }
+    other = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "d"}, "data": {"mode": "fast"}}
+    mask_secrets([secret, config, other])
+    assert secret["stringData"]["t"] == config["data"]["github-token"] and set(secret["stringData"]["t"]) == {
+        "+"
+    }
+    assert other["data"] == {"mode": "fast"}
