@@ -157,10 +157,15 @@ def diff(
         raise ConfigError("--base and --kubeconfig cannot be combined")
     if head is not None and base is None:
         raise ConfigError("--head needs --base")
+    from gitops_guard.config import find_config, load_config
+    from gitops_guard.diff import noise
+
+    config = load_config(Path(config_path) if config_path else find_config(Path.cwd()))
+    hide = config.diff_hide if config.diff_hide is not None else noise.DEFAULT_HIDE
     if kubeconfig is not None:
         from gitops_guard.diff.live import live_diff
 
-        differs, text = live_diff(paths, Path(kubeconfig), kube_context, fmt=fmt, kube=kube)
+        differs, text = live_diff(paths, Path(kubeconfig), kube_context, fmt=fmt, kube=kube, hide=hide)
         colour = fmt == "text" and _use_colour(color)
         if colour:
             from gitops_guard.diff.render_text import paint
@@ -170,12 +175,9 @@ def diff(
         click.echo(text, nl=False, color=colour)
         raise _Exit(ExitCode.FINDINGS if differs else ExitCode.OK)
     assert base is not None
-    from gitops_guard.config import find_config, load_config
-    from gitops_guard.diff import noise, render_text
+    from gitops_guard.diff import render_text
     from gitops_guard.diff.revdiff import compare
 
-    config = load_config(Path(config_path) if config_path else find_config(Path.cwd()))
-    hide = config.diff_hide if config.diff_hide is not None else noise.DEFAULT_HIDE
     result = compare(Path.cwd(), base, head, paths, cache_bin=cache_dir() / "bin", kube=kube, hide=hide)
     if fmt == "json":
         click.echo(render_text.as_json(result), nl=False)
