@@ -71,6 +71,8 @@ HEAVY = (
     "gitops_guard.sync",
     "prometheus_client",
     "http.server",
+    "gitops_guard.github",
+    "urllib.request",
 )
 
 # Standard-library modules the hook's path does without: value types are NamedTuples or
