@@ -29,7 +29,11 @@ DEFAULT_TIMEOUT = 300.0
 def schedule_of(spec: engine.AppSpec) -> Schedule:
     """The loop's schedule of an app the engine loaded."""
     body = spec.resources[0].body if spec.resources else {}
-    own = Schedule.of(body) if body.get("kind") == spec.kind else None
+    try:
+        own = Schedule.of(body) if body.get("kind") == spec.kind else None
+    except ConfigError as exc:
+        where = f"{spec.file}:{spec.line}" if spec.line else str(spec.file)
+        raise ConfigError(f"{where}: {exc}") from None
     if spec.kind == "Kustomization":
         every = own.retry.duration if own is not None else spec.interval
         return Schedule(

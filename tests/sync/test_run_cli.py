@@ -562,3 +562,19 @@ def test_two_engine_processes_share_the_apps(
     assert one.terminate() == 0
     wait_for("two to take both", lambda: holders() == [ids[1], ids[1]], timeout=20)
     assert two.terminate() == 0
+
+
+def test_a_bad_retry_interval_names_the_file_and_line(tmp_path: Path) -> None:
+    flux = tmp_path / "flux.yaml"
+    flux.write_text(
+        FLUX_PAIR.format(repo=tmp_path, namespace="x").replace(
+            "interval: 10m\n  path: ./base", "interval: 10m\n  retryInterval: soon\n  path: ./base"
+        ),
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "gitops_guard", "run", str(flux)], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert f"{flux}:9: Kustomization base: spec.retryInterval: 'soon' is not a duration" in proc.stderr
+    assert "Traceback" not in proc.stderr
