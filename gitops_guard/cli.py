@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -185,6 +186,220 @@ def diff(
         colour = _use_colour(color)
         click.echo(render_text.text(result, colour=colour), nl=False, color=colour)
     raise _Exit(ExitCode.FINDINGS if result.differs else ExitCode.OK)
+
+
+def _duration(value: str | None) -> float | None:
+    if value is None:
+        return None
+    from gitops_guard.sync.app_spec import parse_duration
+
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise ConfigError(f"--timeout: {exc}") from None
+
+
+def _client(kubeconfig: str | None, context: str | None) -> Any:
+    from gitops_guard.cluster import Client
+    from gitops_guard.cluster.in_cluster import load_config
+
+    return Client(load_config(kubeconfig, context=context))
+
+
+_HISTORY_NS = "gitops-guard"
+_cluster_options = [
+    click.option("--kubeconfig", type=click.Path(dir_okay=False), help="Kubeconfig (default: $KUBECONFIG)."),
+    click.option("--context", "kube_context", help="The kubeconfig context to use."),
+    click.option(
+        "--history-namespace",
+        default=_HISTORY_NS,
+        show_default=True,
+        help="Namespace of the history ConfigMaps.",
+    ),
+]
+
+
+def _with_cluster_options(func: Any) -> Any:
+    for option in reversed(_cluster_options):
+        func = option(func)
+    return func
+
+
+@cli.command()
+@click.argument("app_file", metavar="APP.yaml", type=click.Path(dir_okay=False))
+@_with_cluster_options
+@click.option("--revision", help="Sync this branch, tag or commit instead of the one the spec names.")
+@click.option("--dry-run", is_flag=True, help="Print the plan per wave; write nothing.")
+@click.option("--timeout", help="Give up after this long, e.g. 90s or 5m (default: the spec's, else 5m).")
+@click.option(
+    "--force", is_flag=True, help="Recreate objects whose immutable fields changed; sync a suspended app."
+)
+def sync(
+    app_file: str,
+    kubeconfig: str | None,
+    kube_context: str | None,
+    history_namespace: str,
+    revision: str | None,
+    dry_run: bool,
+    timeout: str | None,
+    force: bool,
+) -> None:
+    """Apply an Argo CD Application or Flux Kustomization, only if its revision passes `check`.
+
+    Exit 0 synced (or planned, with --dry-run), 1 refused by check, 3 the sync failed."""
+    from gitops_guard.sync import engine
+
+    apps = engine.load_apps(Path(app_file))
+    limit = _duration(timeout)
+    with _client(kubeconfig, kube_context) as client:
+        results = engine.sync_apps(
+            apps,
+            client,
+            revision=revision,
+            dry_run=dry_run,
+            force=force,
+            history_namespace=history_namespace,
+            log=lambda text: click.echo(text, err=True),
+            timeout_for=lambda app: limit or app.timeout or 300.0,
+        )
+    for result in results:
+        click.echo(result.render(), nl=False)
+    raise _Exit(_sync_exit(results))
+
+
+def _sync_exit(results: Sequence[Any]) -> ExitCode:
+    statuses = {r.status for r in results}
+    if "Failed" in statuses:
+        return ExitCode.INTERNAL
+    if "Refused" in statuses:
+        return ExitCode.FINDINGS
+    return ExitCode.OK
+
+
+def _app_name(app: str) -> tuple[str, Any]:
+    """APP is an app's file (its name is read from it) or an app name."""
+    path = Path(app)
+    if path.is_file():
+        from gitops_guard.sync.app_spec import load_app
+
+        spec = load_app(path)
+        return spec.name, spec
+    return app, None
+
+
+@cli.command()
+@click.argument("app")
+@_with_cluster_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def history(
+    app: str, kubeconfig: str | None, kube_context: str | None, history_namespace: str, fmt: str
+) -> None:
+    """Show an app's sync history (APP: its name or its file)."""
+    from gitops_guard.sync import engine
+    from gitops_guard.sync.history import HistoryStore
+
+    name, _spec = _app_name(app)
+    with _client(kubeconfig, kube_context) as client:
+        state = HistoryStore(client, history_namespace).read(name)
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(engine.history_json(state), indent=2))
+    else:
+        click.echo(engine.history_table(state), nl=False)
+
+
+@cli.command()
+@click.argument("app", metavar="APP.yaml")
+@click.argument("entry_id", metavar="[ID]", required=False, type=int)
+@_with_cluster_options
+@click.option("--force", is_flag=True, help="Roll back even though automated sync is on.")
+@click.option("--timeout", help="Give up after this long (default: the spec's, else 5m).")
+def rollback(
+    app: str,
+    entry_id: int | None,
+    kubeconfig: str | None,
+    kube_context: str | None,
+    history_namespace: str,
+    force: bool,
+    timeout: str | None,
+) -> None:
+    """Sync the revision of history entry ID again (default: the previous synced revision)."""
+    from gitops_guard.sync import engine
+
+    _name, spec = _app_name(app)
+    if spec is None:
+        raise ConfigError(f"{app}: rollback needs the app's file (APP.yaml), to know its source")
+    with _client(kubeconfig, kube_context) as client:
+        result = engine.rollback(
+            spec,
+            client,
+            entry_id,
+            force=force,
+            history_namespace=history_namespace,
+            timeout=_duration(timeout) or spec.timeout or 300.0,
+            log=lambda text: click.echo(text, err=True),
+        )
+    click.echo(result.render(), nl=False)
+    raise _Exit(_sync_exit([result]))
+
+
+@cli.command()
+@click.argument("app_files", metavar="APP.yaml...", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@_with_cluster_options
+@click.option("--interval", help="Poll every app's source this often, e.g. 30s (default: each app's own).")
+@click.option("--metrics-addr", metavar="HOST:PORT", help="Serve /metrics and /healthz here, e.g. :8080.")
+@click.option(
+    "--lease-duration", default="15s", show_default=True, help="How long an app's Lease outlives its holder."
+)
+@click.option(
+    "--shutdown-grace", default="25s", show_default=True, help="How long SIGTERM waits for syncs in progress."
+)
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info")
+def run(
+    app_files: tuple[str, ...],
+    kubeconfig: str | None,
+    kube_context: str | None,
+    history_namespace: str,
+    interval: str | None,
+    metrics_addr: str | None,
+    lease_duration: str,
+    shutdown_grace: str,
+    log_level: str,
+) -> None:
+    """Keep apps synced: poll their sources, sync new revisions, self-heal drift, until SIGTERM.
+
+    One Lease per app (in --history-namespace) makes sure two engines never write one app;
+    several replicas share the apps. Logs are JSON lines on stderr."""
+    from gitops_guard.sync.runner import RunOptions
+    from gitops_guard.sync.runner import run as run_loop
+
+    options = RunOptions(
+        interval=_positive("--interval", interval),
+        metrics_addr=metrics_addr,
+        kubeconfig=kubeconfig,
+        context=kube_context,
+        namespace=history_namespace,
+        lease_duration=_positive("--lease-duration", lease_duration) or 15.0,
+        grace=_duration_of("--shutdown-grace", shutdown_grace) or 0.0,
+        log_level=log_level,
+    )
+    raise _Exit(ExitCode(run_loop([Path(p) for p in app_files], options, stream=sys.stderr)))
+
+
+def _duration_of(option: str, value: str | None) -> float | None:
+    if value is None:
+        return None
+    from gitops_guard.sync.schedule import parse_duration
+
+    return parse_duration(value, what=option)
+
+
+def _positive(option: str, value: str | None) -> float | None:
+    seconds = _duration_of(option, value)
+    if seconds is not None and seconds <= 0:
+        raise ConfigError(f"{option}: must be more than 0")
+    return seconds
 
 
 @cli.command()

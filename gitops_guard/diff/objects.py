@@ -16,6 +16,8 @@ _SERVER_ANNOTATIONS = (
     "kubectl.kubernetes.io/last-applied-configuration",
     "deployment.kubernetes.io/revision",
 )
+SERVER_METADATA = _SERVER_METADATA  # what sync/plan.py leaves out of its comparison too
+SERVER_ANNOTATIONS = _SERVER_ANNOTATIONS
 
 
 def normalize(obj: Mapping[str, Any]) -> dict[str, Any]:

@@ -93,6 +93,9 @@ class Entry:
     outcomes: tuple[tuple[str, int], ...] = ()  # e.g. (("created", 3), ("unchanged", 40))
     refusal: Refusal | None = None
     reason: str = ""  # the engine's own words for a failure; never an object's data
+    # sha256 of what was checked and applied (the rendered objects, the tool's version): a
+    # later sync of the same objects need not run `check` again. A digest, never the data.
+    digest: str = ""
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -109,6 +112,8 @@ class Entry:
             out["refusal"] = self.refusal.to_json()
         if self.reason:
             out["reason"] = self.reason
+        if self.digest:
+            out["digest"] = self.digest
         return out
 
     @classmethod
@@ -127,6 +132,7 @@ class Entry:
             outcomes=tuple(sorted((str(k), int(v)) for k, v in outcomes.items())),
             refusal=None if raw.get("refusal") is None else Refusal.from_json(raw["refusal"]),
             reason=str(raw.get("reason") or ""),
+            digest=str(raw.get("digest") or ""),
         )
 
 

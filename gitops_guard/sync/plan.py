@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from gitops_guard import ownership
-from gitops_guard.diff.objects import ObjectKey, normalize
+from gitops_guard.diff.objects import SERVER_ANNOTATIONS, SERVER_METADATA, ObjectKey
 from gitops_guard.gitops import argo_annotations as ann
 from gitops_guard.gitops.sync_order import PHASE_ORDER, sync_order
 
@@ -278,7 +278,7 @@ def _apply_step(
         )
     if live is None:
         action = Action.CREATE
-    elif is_subset(normalize(obj), normalize(live)):
+    elif is_subset(_comparable(obj), _comparable(live)):
         action = Action.UNCHANGED
     else:
         action = Action.UPDATE
@@ -367,6 +367,26 @@ def _sync_options(obj: Mapping[str, Any]) -> list[str]:
 def _generate_name(obj: Mapping[str, Any]) -> bool:
     meta = obj.get("metadata")
     return isinstance(meta, Mapping) and not meta.get("name") and bool(meta.get("generateName"))
+
+
+def _comparable(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """``obj`` without status and server-owned metadata, as ``diff.objects.normalize`` reads it,
+    but sharing the nested values instead of copying them (is_subset only reads)."""
+    out = {k: v for k, v in obj.items() if k != "status"}
+    meta = out.get("metadata")
+    if isinstance(meta, Mapping):
+        meta = {k: v for k, v in meta.items() if k not in SERVER_METADATA}
+        annotations = meta.get("annotations")
+        if isinstance(annotations, Mapping):
+            annotations = {k: v for k, v in annotations.items() if k not in SERVER_ANNOTATIONS}
+            if annotations:
+                meta["annotations"] = annotations
+            else:
+                meta.pop("annotations")
+        if "labels" in meta and not meta["labels"]:
+            meta.pop("labels")
+        out["metadata"] = meta
+    return out
 
 
 def is_subset(desired: Any, live: Any) -> bool:
