@@ -32,6 +32,8 @@ def run(
     baseline: str | None = None,
     base: str | None = None,
     no_render: bool = False,
+    kubeconfig: str | None = None,
+    kube_context: str | None = None,
 ) -> ExitCode:
     """Check, write the report (through ``echo`` unless ``output``) and say how to exit."""
     from gitops_guard.config import find_config, load_config
@@ -58,6 +60,8 @@ def run(
         baseline=Path(baseline) if baseline else None,
         render=False if no_render else None,
         base=base,
+        kubeconfig=Path(kubeconfig) if kubeconfig else None,
+        kube_context=kube_context,
     )
     try:
         report = run_check(opts, cwd, progress=progress)

@@ -45,6 +45,9 @@ class CheckOptions(NamedTuple):
     # Build kustomize roots and local Helm charts (None: the config decides; default on).
     render: bool | None = None
     base: str | None = None
+    # `check --kubeconfig`: also use the CRDs this cluster serves (above the shipped catalog).
+    kubeconfig: Path | None = None
+    kube_context: str | None = None
 
 
 def active_rules(opts: CheckOptions) -> list[Rule]:
@@ -123,6 +126,10 @@ def settings_for(opts: CheckOptions, cwd: Path) -> Settings:
         cache_dir=cache_dir(),
         cwd=cwd,
         base=opts.base,
+        catalog_unknown_fields=cfg.catalog_unknown_fields or "warning",
+        schema_extensions=cfg.schema_extensions,
+        kubeconfig=opts.kubeconfig,
+        kube_context=opts.kube_context,
     )
 
 

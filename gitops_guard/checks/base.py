@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from gitops_guard.findings import Finding, ObjectRef, Outcome, Severity
 from gitops_guard.resources import Resource
@@ -21,6 +21,14 @@ class Settings(NamedTuple):
     cwd: Path = Path()  # the working directory (relative "." unless given)
     # PR mode (`check --base REV`): the revision the change is compared against.
     base: str | None = None
+    # An unknown field in a catalog CRD schema (other projects' CRDs, pinned to one upstream
+    # version): "warning" (it may be version skew) or "error".
+    catalog_unknown_fields: str = "warning"
+    # registry.Extension values: enum values and fields operators add to kinds.
+    schema_extensions: tuple[Any, ...] = ()
+    # `check --kubeconfig F [--context C]`: the cluster whose CRDs are used above the catalog.
+    kubeconfig: Path | None = None
+    kube_context: str | None = None
 
 
 class CheckContext(NamedTuple):

@@ -29,6 +29,15 @@ VIOLATION = Rule(
     `x-kubernetes-validations` CEL rules are evaluated. SOPS metadata is removed
     first, as Flux decrypts before applying.
 
+    Custom resources of other projects (cert-manager, prometheus-operator, Gateway
+    API, ...) are checked against the shipped CRD catalog, one pinned upstream
+    version per project (`gitops-guard schemas list`). The operator a repository
+    deploys may be older or newer, so an unknown field there is a warning naming
+    the catalog's project and version (`catalog-unknown-fields: error` in the
+    config makes it an error); wrong types, enum values, missing required fields
+    and CEL rules stay errors. CRDs in the repository and, with `--kubeconfig`,
+    those the cluster serves come first.
+
     FAIL:
         apiVersion: apps/v1
         kind: Deployment
@@ -41,6 +50,14 @@ VIOLATION = Rule(
         spec:
           replicas: 3
     """,
+    when="the object breaks its schema",
+    also=(
+        Also(
+            Severity.WARNING,
+            "a field is unknown to a catalog CRD schema (the operator deployed may be newer "
+            "than the catalog's pinned version)",
+        ),
+    ),
 )
 MISSING = Rule(
     "schema/missing",
@@ -118,11 +135,26 @@ class SchemaCheck:
         settings = ctx.settings
         repo_crds, crd_findings = _repo_crds(ctx.resources)
         yield from crd_findings
+        cluster_crds: list[RepoCrd] = []
+        if settings.kubeconfig is not None:
+            from gitops_guard.schema.cluster_crds import ClusterCrdError, served_crds
+
+            try:
+                cluster_crds = served_crds(settings.kubeconfig, settings.kube_context, settings.cache_dir)
+            except ClusterCrdError as exc:
+                yield at_file(
+                    NOT_RUN,
+                    ".",
+                    f"the cluster's CRDs could not be read ({exc}); the shipped schemas are used",
+                    outcome=Outcome.NOT_CHECKED,
+                )
         registry = SchemaRegistry(
             settings.kubernetes_version,
             locations=settings.schema_locations,
             repo_crds=repo_crds,
+            cluster_crds=cluster_crds,
             cache_dir=settings.cache_dir,
+            extensions=settings.schema_extensions,
         )
         queue: list[tuple[Resource, dict[str, Any], SchemaHit]] = []
         for res in ctx.resources:
@@ -147,12 +179,34 @@ class SchemaCheck:
             yield at_file(NOT_RUN, ".", f"schema check could not run: {exc}", outcome=Outcome.NOT_CHECKED)
             return
         cel_cache: dict[str, bool] = {}
+        lenient = settings.catalog_unknown_fields != "error"
         for (res, body, hit), found in zip(queue, results, strict=True):
             for violation in found:
                 if _templated(body, violation.path):
                     continue
-                yield _violation(res, violation)
+                skew = _catalog_label(res, hit) if violation.at_key and hit.shipped else None
+                if skew is not None:
+                    yield _violation(
+                        res,
+                        violation._replace(
+                            message=f"{violation.message}; not in the catalog schema of {skew}, "
+                            "the operator version deployed may differ"
+                        ),
+                        severity=Severity.WARNING if lenient else None,
+                    )
+                else:
+                    yield _violation(res, violation)
             yield from _cel(res, body, hit, cel_cache)
+
+
+def _catalog_label(res: Resource, hit: SchemaHit) -> str | None:
+    """ "project version" of a catalog schema (not a GitOps controller's CRD), else None."""
+    from gitops_guard.schema import catalog
+
+    origin = catalog.origin(res.group, res.kind, res.api_version.rpartition("/")[2])
+    if origin is None or origin.tier != catalog.CATALOG:
+        return None
+    return origin.label()
 
 
 def _run_engine(
@@ -173,9 +227,15 @@ def _run_engine(
     return [builtin.validate(body, hit) for _, body, hit in queue]
 
 
-def _violation(res: Resource, violation: Violation) -> Finding:
+def _violation(res: Resource, violation: Violation, severity: Severity | None = None) -> Finding:
     return at_document(
-        VIOLATION, res.document, violation.message, path=violation.path, key=violation.at_key, obj=res.ref
+        VIOLATION,
+        res.document,
+        violation.message,
+        path=violation.path,
+        key=violation.at_key,
+        obj=res.ref,
+        severity=severity,
     )
 
 
