@@ -179,34 +179,62 @@ class SchemaCheck:
             yield at_file(NOT_RUN, ".", f"schema check could not run: {exc}", outcome=Outcome.NOT_CHECKED)
             return
         cel_cache: dict[str, bool] = {}
-        lenient = settings.catalog_unknown_fields != "error"
+        skew = _Skew(ctx.resources, strict=settings.catalog_unknown_fields == "error")
         for (res, body, hit), found in zip(queue, results, strict=True):
             for violation in found:
                 if _templated(body, violation.path):
                     continue
-                skew = _catalog_label(res, hit) if violation.at_key and hit.shipped else None
-                if skew is not None:
-                    yield _violation(
-                        res,
-                        violation._replace(
-                            message=f"{violation.message}; not in the catalog schema of {skew}, "
-                            "the operator version deployed may differ"
-                        ),
-                        severity=Severity.WARNING if lenient else None,
-                    )
+                said = (
+                    skew.unknown_field(res, violation.message) if violation.at_key and hit.shipped else None
+                )
+                if said is not None:
+                    message, severity = said
+                    yield _violation(res, violation._replace(message=message), severity=severity)
                 else:
                     yield _violation(res, violation)
             yield from _cel(res, body, hit, cel_cache)
 
 
-def _catalog_label(res: Resource, hit: SchemaHit) -> str | None:
-    """ "project version" of a catalog schema (not a GitOps controller's CRD), else None."""
-    from gitops_guard.schema import catalog
+class _Skew:
+    """How an unknown field in a catalog schema is reported: which version, how severe."""
 
-    origin = catalog.origin(res.group, res.kind, res.api_version.rpartition("/")[2])
-    if origin is None or origin.tier != catalog.CATALOG:
-        return None
-    return origin.label()
+    def __init__(self, resources: Sequence[Resource], *, strict: bool) -> None:
+        self.resources = resources
+        self.strict = strict
+        self._deployed: dict[tuple[str, ...], list[Any]] = {}
+
+    def unknown_field(self, res: Resource, message: str) -> tuple[str, Severity | None] | None:
+        """None for a schema that is not a catalog one (a GitOps CRD: an error as usual)."""
+        from gitops_guard.schema import catalog
+
+        origin = catalog.origin(res.group, res.kind, res.version)
+        if origin is None or origin.tier != catalog.CATALOG:
+            return None
+        label = origin.label()
+        deployed = self._deployed_by_repo(origin.charts)
+        versions = sorted({d.version for d in deployed})
+        if versions == [origin.version.removeprefix("v")]:
+            # The repository deploys the very version the schema is from: no skew to allow for.
+            return f"{message}; not in the schema of {label}, which {deployed[0].path} deploys", None
+        if versions:
+            text = (
+                f"{message}; not in the catalog schema of {label}, but the repository deploys "
+                f"{', '.join(versions)} ({deployed[0].path}), whose schema is not shipped"
+            )
+        else:
+            text = (
+                f"{message}; not in the catalog schema of {label}, the operator version deployed may differ"
+            )
+        return text, None if self.strict else Severity.WARNING
+
+    def _deployed_by_repo(self, charts: tuple[str, ...]) -> list[Any]:
+        if not charts:
+            return []
+        if charts not in self._deployed:
+            from gitops_guard.schema import deployed
+
+            self._deployed[charts] = deployed.find(self.resources, charts)
+        return self._deployed[charts]
 
 
 def _run_engine(

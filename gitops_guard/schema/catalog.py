@@ -24,6 +24,8 @@ class Origin(NamedTuple):
     version: str  # its version
     licence: str  # SPDX identifier
     tier: str  # GITOPS or CATALOG
+    # Helm charts whose version is the operator's version (see deployed.py).
+    charts: tuple[str, ...] = ()
 
     def label(self) -> str:
         return f"{self.project} {self.version}"
@@ -63,7 +65,10 @@ def _index() -> tuple[list[Origin], dict[str, int]]:
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
         sources = [
-            Origin(s["project"], s["module"], s["version"], s["licence"], s["tier"]) for s in data["sources"]
+            Origin(
+                s["project"], s["module"], s["version"], s["licence"], s["tier"], tuple(s.get("charts", ()))
+            )
+            for s in data["sources"]
         ]
         schemas = {str(k): int(v) for k, v in data["schemas"].items() if 0 <= int(v) < len(sources)}
     except (OSError, ValueError, KeyError, TypeError):

@@ -192,6 +192,76 @@ def test_an_unknown_field_in_a_gitops_crd_stays_an_error(tmp_path: Path) -> None
     assert message == "spec.valuesFrm: unknown field (did you mean valuesFrom?)"
 
 
+DASHBOARD = """\
+apiVersion: grafana.integreatly.org/v1beta1
+kind: GrafanaDashboard
+metadata: {name: d, namespace: o11y}
+spec:
+  instanceSelector: {matchLabels: {dashboards: grafana}}
+  json: "{}"
+  fromTheFuture: true
+"""
+
+
+def _grafana_operator(version: str) -> str:
+    return (
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\n"
+        "metadata: {name: grafana-operator, namespace: o11y}\n"
+        f"spec:\n  interval: 1h\n  url: oci://ghcr.io/grafana/helm-charts/grafana-operator\n"
+        f"  ref: {{tag: {version}}}\n"
+    )
+
+
+def test_the_version_the_repository_deploys_decides_how_an_unknown_field_is_reported(tmp_path: Path) -> None:
+    origin = catalog.origin("grafana.integreatly.org", "GrafanaDashboard", "v1beta1")
+    assert origin is not None and "grafana-operator" in origin.charts
+    label = f"grafana/grafana-operator {origin.version}"
+    # The repository deploys the catalog's version: the schema is exact, the field is wrong.
+    same = {"dash.yaml": DASHBOARD, "oci.yaml": _grafana_operator(origin.version.removeprefix("v"))}
+    assert _violations(check_files(tmp_path / "same", same)) == [
+        (
+            Severity.ERROR,
+            7,
+            f"spec.fromTheFuture: unknown field; not in the schema of {label}, which oci.yaml deploys",
+        )
+    ]
+    # Another version: a warning that says which one the repository deploys.
+    other = {"dash.yaml": DASHBOARD, "oci.yaml": _grafana_operator("5.99.1")}
+    assert _violations(check_files(tmp_path / "other", other)) == [
+        (
+            Severity.WARNING,
+            7,
+            f"spec.fromTheFuture: unknown field; not in the catalog schema of {label}, but the repository "
+            "deploys 5.99.1 (oci.yaml), whose schema is not shipped",
+        )
+    ]
+
+
+def test_chart_versions_are_read_from_flux_and_argo_cd_objects() -> None:
+    from gitops_guard.resources import Resource, object_ref
+    from gitops_guard.schema import deployed
+    from gitops_guard.source.limits import Limits
+    from gitops_guard.source.yamldoc import parse
+
+    text = (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: a}\n"
+        "spec: {chart: {spec: {chart: cert-manager, version: v1.2.3}}}\n---\n"
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmChart\nmetadata: {name: c}\n"
+        "spec: {chart: metallb, version: 0.15.0}\n---\n"
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: b}\n"
+        "spec: {sources: [{chart: keda, targetRevision: 2.1.0}, {chart: cilium, targetRevision: 1.x}]}\n"
+    )
+    docs = parse(text, "apps.yaml", Limits()).documents
+    resources = [Resource(object_ref(d.data), d.data, d) for d in docs]
+    found = deployed.find(resources, ("cert-manager", "metallb", "keda", "cilium", "flagger"))
+    assert [(d.chart, d.version, d.path) for d in found] == [
+        ("cert-manager", "1.2.3", "apps.yaml"),
+        ("metallb", "0.15.0", "apps.yaml"),
+        ("keda", "2.1.0", "apps.yaml"),
+    ]
+    assert deployed.exact("1.x") is None and deployed.exact(">=1.0.0") is None
+
+
 def test_repository_crds_come_before_the_catalog(tmp_path: Path) -> None:
     crd = (
         "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
