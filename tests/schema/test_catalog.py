@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -373,3 +374,45 @@ def test_schemas_export_includes_the_catalog(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "out" / "monitoring.coreos.com" / "servicemonitor_v1.json").is_file()
     assert (tmp_path / "out" / "gateway.networking.k8s.io" / "tcproute_v1alpha2.json").is_file()
+
+
+def _crd_schema(script: ModuleType, kind: str, version: str) -> object:
+    return script.CrdSchema("example.com", kind, version, True, True, {"type": "object"})
+
+
+def test_a_fill_only_source_adds_only_what_earlier_ones_lack() -> None:
+    script = _script()
+    standard = script.Source("x/std", "example.com/m", "v1.0.0", "v1.0.0", "Apache-2.0", ("a.yaml",))
+    experimental = script.Source(
+        "x/exp", "example.com/m", "v1.0.0", "v1.0.0", "Apache-2.0", ("b.yaml",), fill_only=True
+    )
+    files = script.render(
+        [
+            (standard, [_crd_schema(script, "Route", "v1")]),
+            (experimental, [_crd_schema(script, "Route", "v1"), _crd_schema(script, "Route", "v1alpha2")]),
+        ]
+    )
+    index = json.loads(files["sources.json"])
+    assert index["schemas"] == {"example.com/route_v1": 0, "example.com/route_v1alpha2": 1}
+    assert "Route (example.com/v1alpha2)" in files["README.md"]
+    with pytest.raises(script.UpdateError, match=r"two sources produce crds/example\.com/route_v1\.json"):
+        script.render([(standard, [_crd_schema(script, "Route", "v1")])] * 2)
+
+
+def test_check_reports_stale_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--check` compares what the sources give with what is shipped, file by file."""
+    script = _script()
+    shipped = {"crds/example.com/route_v1.json": "{}\n", "sources.json": "{}\n", "README.md": "x\n"}
+    monkeypatch.setattr(script, "generate", lambda cache: dict(shipped))
+    for name, text in shipped.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert script.main(["--check", "--out", str(tmp_path)]) == 0
+    (tmp_path / "crds/example.com/route_v1.json").write_text('{"type":"object"}\n')
+    (tmp_path / "crds/example.com/gone_v1.json").write_text("{}\n")
+    assert script.main(["--check", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "stale: schemas/crds/example.com/route_v1.json" in err
+    assert "stale: schemas/crds/example.com/gone_v1.json" in err
