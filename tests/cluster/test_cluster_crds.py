@@ -13,6 +13,7 @@ import pytest
 from gitops_guard.cluster import Client
 from gitops_guard.findings import Finding, Outcome, Severity
 from gitops_guard.schema.cluster_crds import served_crds
+from tests.cluster.test_client import eventually
 from tests.conftest import DevCluster
 from tests.helpers import check_files, run_cli
 
@@ -86,13 +87,21 @@ L2 = (
 )
 
 
+def _crd(client: Client, name: str) -> dict[str, Any] | None:
+    return client.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", name)
+
+
 @pytest.fixture
 def crds(client: Client) -> Iterator[None]:
+    names = [crd["metadata"]["name"] for crd in (GADGET_CRD, L2_CRD)]
+    # A CRD deleted by an earlier test may still be terminating: wait until it is gone.
+    eventually(lambda: all(_crd(client, n) is None for n in names) or None, what="old CRDs to go")
     for crd in (GADGET_CRD, L2_CRD):
         client.apply(crd)
     yield
-    for crd in (GADGET_CRD, L2_CRD):
-        client.delete("apiextensions.k8s.io/v1", "CustomResourceDefinition", crd["metadata"]["name"])
+    for name in names:
+        client.delete("apiextensions.k8s.io/v1", "CustomResourceDefinition", name)
+    eventually(lambda: all(_crd(client, n) is None for n in names) or None, what="the CRDs to go")
 
 
 @pytest.fixture
