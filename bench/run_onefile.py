@@ -15,6 +15,9 @@ and left out, and the script then exits 2.
 from __future__ import annotations
 
 import argparse
+import re
+import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -31,6 +34,11 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=30, help="timed runs of each command")
     parser.add_argument("--warmup", type=int, default=3, help="untimed runs of each command first")
     parser.add_argument("--json", action="store_true", help="also write bench/out/onefile.json")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count each command's instructions once under valgrind (deterministic on a busy machine)",
+    )
     return parser.parse_args(argv)
 
 
@@ -68,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
 
         if commands:
             results = timing.compare(commands, repeat=args.repeat, warmup=args.warmup)
+            if args.instructions:
+                _print_instructions(commands, problems)
             if args.json:
                 record = _record(args, relative, results, found, problems)
                 print(f"\nwrote {timing.write_json('onefile', record)}")
@@ -75,6 +85,32 @@ def main(argv: list[str] | None = None) -> int:
     for problem in problems:
         print(f"\nnot measured: {problem}", file=sys.stderr)
     return 2 if problems else 0
+
+
+def _print_instructions(commands: list[timing.Command], problems: list[str]) -> None:
+    """Instructions executed from exec to exit (callgrind's "Collected"), user space only."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        problems.append("--instructions: valgrind not found")
+        return
+    counts: list[int] = []
+    print()
+    for command in commands:
+        proc = subprocess.run(
+            [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", *command.argv],
+            cwd=command.cwd,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        found = re.search(r"Collected : (\d+)", proc.stderr)
+        if found is None:
+            problems.append(f"--instructions: no count for {command.label}")
+            return
+        counts.append(int(found.group(1)))
+        print(f"{command.label}: {counts[-1] / 1e6:.0f}M instructions")
+    if len(counts) == 2:
+        print(f"{commands[0].label} / {commands[1].label}: {counts[0] / counts[1]:.2f}x instructions")
 
 
 def _record(

@@ -9,6 +9,8 @@ ignore: ["vendor/**"]           # paths never checked (gitignore syntax)
 render: false                   # do not build kustomizations / Helm charts (default: true)
 catalog-unknown-fields: error   # an unknown field in a catalog CRD (default: warning)
 schema-extensions: [...]        # enum values/fields operators add to kinds: schema/extensions.py
+diff:                           # what `diff` and `comment` leave out of object diffs
+  hide: [helm-chart-labels, checksum-annotations, ca-bundles]   # the default; [] shows all
 rules:
   schema/missing: error         # a severity, or "disable"
   secrets: disable              # a family prefix works too
@@ -47,8 +49,10 @@ _KEYS = frozenset(
         "render",
         "catalog-unknown-fields",
         "schema-extensions",
+        "diff",
     }
 )
+DIFF_HIDE = ("helm-chart-labels", "checksum-annotations", "ca-bundles")
 
 
 class RuleConfig(NamedTuple):
@@ -68,6 +72,7 @@ class Config(NamedTuple):
     render: bool | None = None  # None: not said (rendering is on)
     catalog_unknown_fields: str | None = None  # "warning" (default) or "error"
     schema_extensions: tuple[Extension, ...] = ()
+    diff_hide: tuple[str, ...] | None = None  # None: not said (DIFF_HIDE)
 
     def for_rule(self, rule_id: str) -> RuleConfig:
         """The most specific entry wins: ``schema/missing`` over ``schema``."""
@@ -131,6 +136,7 @@ def load_config(path: Path | None, *, _seen: frozenset[Path] = frozenset()) -> C
         render=_opt_bool(data, "render", err),
         catalog_unknown_fields=_choice(data, "catalog-unknown-fields", ("warning", "error"), err),
         schema_extensions=extensions.parse(data.get("schema-extensions"), err.fail),
+        diff_hide=_diff_hide(data.get("diff"), err),
     )
     return merge(base, cfg)
 
@@ -147,6 +153,7 @@ def merge(base: Config, override: Config) -> Config:
         render=override.render if override.render is not None else base.render,
         catalog_unknown_fields=override.catalog_unknown_fields or base.catalog_unknown_fields,
         schema_extensions=base.schema_extensions + override.schema_extensions,
+        diff_hide=override.diff_hide if override.diff_hide is not None else base.diff_hide,
     )
 
 
@@ -214,6 +221,25 @@ def _str_list(
             v = str(relative_to / v)
         out.append(v)
     return tuple(out)
+
+
+def _diff_hide(value: Any, err: _Errors) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        err.fail(("diff",), "'diff' must be a mapping (known key: hide)")
+    for key in value:
+        if key != "hide":
+            err.fail(("diff", key), f"unknown key {key!r} under 'diff' (known: hide)", key=True)
+    hide = value.get("hide")
+    if hide is None:
+        return None
+    if not isinstance(hide, list) or not all(isinstance(h, str) for h in hide):
+        err.fail(("diff", "hide"), f"'diff.hide' must be a list of: {', '.join(DIFF_HIDE)}")
+    for i, item in enumerate(hide):
+        if item not in DIFF_HIDE:
+            err.fail(("diff", "hide", i), f"unknown diff.hide entry {item!r} (known: {', '.join(DIFF_HIDE)})")
+    return tuple(hide)
 
 
 def _rules(value: Any, err: _Errors) -> dict[str, RuleConfig]:

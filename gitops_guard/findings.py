@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import enum
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from gitops_guard.identity import ObjectKey
 
 
 class Severity(enum.StrEnum):
@@ -28,7 +31,8 @@ class Outcome(enum.StrEnum):
 
 
 class ObjectRef(NamedTuple):
-    """Identity of a Kubernetes object, orderable so reports sort stably."""
+    """A Kubernetes object as a report names it (with its apiVersion), orderable so reports
+    sort stably; ``key`` is its cluster identity, :class:`gitops_guard.identity.ObjectKey`."""
 
     api_version: str
     kind: str
@@ -38,6 +42,18 @@ class ObjectRef(NamedTuple):
     @property
     def group(self) -> str:
         return self.api_version.rpartition("/")[0] if "/" in self.api_version else ""
+
+    @property
+    def key(self) -> ObjectKey:
+        """The cluster identity (no version; ``""`` for a missing namespace or name)."""
+        from gitops_guard.identity import ObjectKey  # not on the hook's path
+
+        return ObjectKey(self.group, self.kind, self.namespace or "", self.name or "")
+
+    @classmethod
+    def of_key(cls, key: ObjectKey, api_version: str) -> ObjectRef:
+        """The report's name for the object ``key`` identifies, served as ``api_version``."""
+        return cls(api_version, key.kind, key.namespace or None, key.name or None)
 
     def to_json(self) -> dict[str, str | None]:
         return {
@@ -100,3 +116,29 @@ class Finding(NamedTuple):
             "outcome": self.outcome.value,
             "fingerprint": self.fingerprint,
         }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Finding:
+        """The finding a version-1 JSON report holds (``to_json``'s inverse, without the
+        fingerprint key); KeyError, TypeError or ValueError when ``data`` is not one."""
+        obj = data.get("object")
+        ref = None
+        if obj is not None:
+            ref = ObjectRef(str(obj["apiVersion"]), str(obj["kind"]), obj.get("namespace"), obj.get("name"))
+
+        def position(key: str) -> int | None:
+            value = data.get(key)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+                raise TypeError(f"{key} must be a number")
+            return value
+
+        return cls(
+            rule=str(data["rule"]),
+            severity=Severity(data["severity"]),
+            path=str(data["path"] or ""),
+            line=position("line"),
+            column=position("column"),
+            message=str(data["message"]),
+            object=ref,
+            outcome=Outcome(data.get("outcome") or Outcome.VIOLATION.value),
+        )

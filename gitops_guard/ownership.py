@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitops_guard.gitops.argo_annotations import annotations_of
+from gitops_guard.identity import ObjectKey
 
 TRACKING_ANNOTATION = "gitops-guard.dev/tracking-id"
 ARGO_TRACKING = "argocd.argoproj.io/tracking-id"
@@ -71,14 +72,19 @@ class TrackingId:
         """The id of ``obj`` for ``app``; a namespaced object must name its namespace already."""
         if not app or ":" in app or "/" in app:
             raise MalformedTrackingId(f"app name {app!r} cannot be part of a tracking id (empty, ':' or '/')")
-        group, kind, namespace, name = _identity(obj)
+        group, kind, namespace, name = ObjectKey.strict(obj)
         if not kind or not name:
             raise MalformedTrackingId("an object without kind and metadata.name has no tracking id")
         return cls(app, group, kind, namespace, name)
 
+    @property
+    def key(self) -> ObjectKey:
+        """The object this id names."""
+        return ObjectKey(self.group, self.kind, self.namespace, self.name)
+
     def refers_to(self, obj: Mapping[str, Any]) -> bool:
         """True when this id names ``obj`` itself (apart from the app)."""
-        return (self.group, self.kind, self.namespace, self.name) == _identity(obj)
+        return self.key == ObjectKey.strict(obj)
 
 
 def stamp(obj: Mapping[str, Any], app: str) -> dict[str, Any]:
@@ -169,20 +175,6 @@ def flux_owner(name: str, namespace: str) -> Owns:
         return any(c.tool is Tool.FLUX and (c.app, c.namespace) == (name, namespace) for c in claims(obj))
 
     return owns
-
-
-def _identity(obj: Mapping[str, Any]) -> tuple[str, str, str, str]:
-    meta = obj.get("metadata")
-    meta = meta if isinstance(meta, Mapping) else {}
-    api_version = obj.get("apiVersion")
-    group = api_version.rpartition("/")[0] if isinstance(api_version, str) else ""
-    kind, namespace, name = obj.get("kind"), meta.get("namespace"), meta.get("name")
-    return (
-        group,
-        kind if isinstance(kind, str) else "",
-        namespace if isinstance(namespace, str) else "",
-        name if isinstance(name, str) else "",
-    )
 
 
 def _labels(obj: Mapping[str, Any]) -> Mapping[str, Any]:

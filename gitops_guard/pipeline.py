@@ -158,7 +158,7 @@ def run_check(opts: CheckOptions, cwd: Path | None = None, *, progress: Progress
     render_findings: list[Finding] = []
     rendered_paths: set[str] = set()
     if _renders(opts, active_ids) and (_may_render(files, cwd) or _flux_applies(resources)):
-        from gitops_guard.render.stage import render
+        from gitops_guard.desired.stage import render
 
         partial = any((cwd / p).is_file() for p in opts.paths)  # files named, as a hook names them
         rendered = render(files, resources, settings, exclude=exclude, progress=progress, partial=partial)

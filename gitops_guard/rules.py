@@ -76,3 +76,27 @@ def matches(rule_id: str, selector: str) -> bool:
         family = rule_id[: -len(TEMPLATE)]
         return selector.startswith(family) and len(selector) > len(family)
     return False
+
+
+# Shared by the schema check and the render stage: a check, or a renderer, that could not run.
+NOT_RUN = Rule(
+    "check/not-run",
+    Severity.ERROR,
+    "A check that could not run (a tool missing or failing): reported, never taken as a pass.",
+    """
+    FAIL:
+        gitops-guard check --schema-engine kubeconform    # but kubeconform is not installed
+
+    PASS:
+        scripts/install-tools                             # or kubeconform on PATH
+        gitops-guard check --schema-engine kubeconform
+    """,
+    when="a check the run asked for could not run at all (kubeconform missing, a cluster unreachable)",
+    also=(
+        Also(
+            Severity.WARNING,
+            "no kustomize or Helm renderer found: the files are checked as written, and the run's "
+            "exit code comes from the other findings",
+        ),
+    ),
+)

@@ -68,7 +68,7 @@ def _name(call: ast.Call) -> str:
 
 
 def test_severities_are_chosen_only_through_the_rule() -> None:
-    """A Finding is built in checks/base.py only; only the configuration (pipeline.py, the
+    """A Finding is built in finding_at.py only; only the configuration (pipeline.py, the
     user's own `rules:` severities) rewrites a finding's severity afterwards."""
     built, rewritten = [], []
     for path in sorted(PACKAGE.rglob("*.py")):
@@ -78,7 +78,7 @@ def test_severities_are_chosen_only_through_the_rule() -> None:
                 built.append(rel)
             if _name(call) in {"replace", "_replace"} and any(k.arg == "severity" for k in call.keywords):
                 rewritten.append(rel)
-    assert set(built) == {"gitops_guard/checks/base.py"}
+    assert set(built) == {"gitops_guard/finding_at.py"}
     assert set(rewritten) == {"gitops_guard/pipeline.py"}
 
 

@@ -1,4 +1,5 @@
-"""What every check receives and the helpers that turn positions into findings."""
+"""What every check receives (the helpers that turn positions into findings are
+:mod:`gitops_guard.finding_at`, re-exported here)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from gitops_guard.findings import Finding, ObjectRef, Outcome, Severity
+from gitops_guard.finding_at import at_document as at_document
+from gitops_guard.finding_at import at_file as at_file
+from gitops_guard.findings import Finding
 from gitops_guard.resources import Resource
 from gitops_guard.rules import Rule
 from gitops_guard.source.load import SourceFile
-from gitops_guard.source.yamldoc import Document
 
 
 class Settings(NamedTuple):
@@ -37,7 +39,7 @@ class CheckContext(NamedTuple):
     settings: Settings
     # Rule IDs this run reports; a check may skip work for rules not in it.
     active: frozenset[str]
-    # What the render stage could not render (render/failed, check/not-run); see render/stage.py.
+    # What the render stage could not render (render/failed, check/not-run); see desired/stage.py.
     render_findings: Sequence[Finding] = ()
 
 
@@ -46,47 +48,3 @@ class Check(Protocol):
     rules: tuple[Rule, ...]
 
     def run(self, ctx: CheckContext) -> Iterable[Finding]: ...
-
-
-def at_document(
-    rule: Rule,
-    doc: Document,
-    message: str,
-    *,
-    path: Sequence[str | int] = (),
-    key: bool = False,
-    obj: ObjectRef | None = None,
-    outcome: Outcome = Outcome.VIOLATION,
-    fingerprint_key: str = "",
-    severity: Severity | None = None,
-) -> Finding:
-    """``severity``: one the rule documents besides its own (see ``Rule.also``)."""
-    where, line, column = doc.position(path, key=key)
-    return Finding(
-        rule=rule.id,
-        severity=rule.severity_for(severity),
-        path=where,
-        line=line,
-        column=column,
-        message=message,
-        object=obj,
-        outcome=outcome,
-        fingerprint_key=fingerprint_key,
-    )
-
-
-def at_file(
-    rule: Rule,
-    path: str,
-    message: str,
-    *,
-    line: int | None = None,
-    column: int | None = None,
-    outcome: Outcome = Outcome.VIOLATION,
-    fingerprint_key: str = "",
-    severity: Severity | None = None,
-    obj: ObjectRef | None = None,
-) -> Finding:
-    return Finding(
-        rule.id, rule.severity_for(severity), path, line, column, message, obj, outcome, fingerprint_key
-    )

@@ -56,7 +56,7 @@ class RemovedResourcesCheck:
                     root + group.path if group.path else "",
                     f"this change {verb} {key}; automated prune by {group.label} deletes it from the cluster",
                     line=group.line if group.status != "removed" else None,
-                    obj=ObjectRef(change.api_version, key.kind, key.namespace or None, key.name),
+                    obj=ObjectRef.of_key(key, change.api_version),
                     fingerprint_key=f"removed:{group.label}:{key}",
                 )
 

@@ -15,7 +15,7 @@ from gitops_guard.checks.base import CheckContext, at_document, at_file
 from gitops_guard.errors import ConfigError, ToolError
 from gitops_guard.findings import Finding, Outcome, Severity
 from gitops_guard.resources import Resource
-from gitops_guard.rules import Also, Rule
+from gitops_guard.rules import NOT_RUN, Also, Rule
 from gitops_guard.schema.registry import RepoCrd, SchemaHit, SchemaRegistry
 from gitops_guard.schema.violations import Violation
 
@@ -102,28 +102,6 @@ DEPRECATED = Rule(
     "so the API server rejects the object",
     also=(Also(Severity.WARNING, "deprecated but still served: it applies until a version removes it"),),
 )
-NOT_RUN = Rule(
-    "check/not-run",
-    Severity.ERROR,
-    "A check that could not run (a tool missing or failing): reported, never taken as a pass.",
-    """
-    FAIL:
-        gitops-guard check --schema-engine kubeconform    # but kubeconform is not installed
-
-    PASS:
-        scripts/install-tools                             # or kubeconform on PATH
-        gitops-guard check --schema-engine kubeconform
-    """,
-    when="a check the run asked for could not run at all (kubeconform missing, a cluster unreachable)",
-    also=(
-        Also(
-            Severity.WARNING,
-            "no kustomize or Helm renderer found: the files are checked as written, and the run's "
-            "exit code comes from the other findings",
-        ),
-    ),
-)
-
 _CRD_API = "apiextensions.k8s.io/v1"
 
 

@@ -7,9 +7,9 @@ normalised, Argo CD ``ignoreDifferences`` are applied, and Secret values are mas
 
 Given an Argo CD Application or a Flux Kustomization file, the desired objects are what it
 deploys from this repository, and live objects it owns that are no longer desired are listed
-as pruned.  Ownership is read from gitops-guard's own tracking annotation, Argo CD's
-``argocd.argoproj.io/tracking-id`` annotation (or its ``app.kubernetes.io/instance`` label),
-or Flux's ``kustomize.toolkit.fluxcd.io/name``/``namespace`` labels — never from a name alone.
+as pruned.  Ownership is read through :mod:`gitops_guard.ownership` (gitops-guard's own
+tracking annotation, Argo CD's tracking annotation or instance label, Flux's two labels) —
+never from a name alone.  The desired objects come from :mod:`gitops_guard.desired`.
 """
 
 from __future__ import annotations
@@ -22,9 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from gitops_guard.diff import ignore as ignore_mod
-from gitops_guard.diff.objects import ObjectKey, mask_secrets, normalize, unified
+from gitops_guard.diff import noise
+from gitops_guard.diff.objects import mask_secrets, normalize, unified
 from gitops_guard.diff.revdiff import GroupDiff, ObjectChange
 from gitops_guard.errors import ConfigError
+from gitops_guard.identity import ObjectKey
 from gitops_guard.ownership import FLUX_NAME_LABEL, argo_owner, flux_owner
 from gitops_guard.source.limits import Limits
 
@@ -53,7 +55,9 @@ def live_diff(
     fmt: str,
     kube: tuple[int, int],
     cache_bin: Path | None = None,
+    hide: Sequence[str] = noise.DEFAULT_HIDE,
 ) -> tuple[bool, str]:
+    """``hide``: the noise categories left out of the object diffs (see ``diff.noise``)."""
     from gitops_guard.cluster import Client
     from gitops_guard.diff import render_text
 
@@ -61,7 +65,7 @@ def live_diff(
     with tempfile.TemporaryDirectory(prefix="gitops-guard-live-") as tmp:
         targets = collect_targets(paths or (".",), cwd, Path(tmp), cache_bin, kube)
         with Client.from_kubeconfig(kubeconfig, context=context) as client:
-            groups = [compare_target(client, t) for t in targets]
+            groups = [compare_target(client, t, tuple(hide)) for t in targets]
             server = client.config.server
     groups = [g for g in groups if g.changes or g.errors]
     differs = bool(groups)
@@ -94,7 +98,8 @@ def _deployer_targets(
     file: Path, cwd: Path, scratch: Path, cache_bin: Path | None, kube: tuple[int, int]
 ) -> list[Target]:
     from gitops_guard import resources as resources_mod
-    from gitops_guard.diff.desired import DesiredRenderer
+    from gitops_guard.desired.builds import Builder
+    from gitops_guard.desired.deployer import DesiredRenderer
     from gitops_guard.gitops import apps
     from gitops_guard.gitops.apps import Tool
     from gitops_guard.gitops.repository import Repository
@@ -113,18 +118,18 @@ def _deployer_targets(
     resources = list(resources_mod.from_files(files))
     model = apps.build(resources, repo, abspaths={f.path: f.abspath for f in files})
     mine = [d for d in model.deployers if next((f.abspath for f in files if f.path == d.path), None) == file]
-    renderer = DesiredRenderer(model, scratch, cache_bin, kube)
+    renderer = DesiredRenderer(model, scratch, Builder(cache_bin, kube_version=kube), objects=resources)
     targets = []
     for deployer in mine:
-        desired = renderer.deployer(deployer)
+        desired = renderer.render(deployer)
         line, _ = deployer.document.locate(())
         spec = deployer.spec()
         target = Target(
             label=deployer.label,
             path=model.file_rel.get(deployer.path) or deployer.path,
             line=line,
-            objects=list(desired.objects.values()),
-            errors=list(desired.errors),
+            objects=list(desired.by_key().values()),
+            errors=desired.errors,
             automated_prune=bool(deployer.prune),
         )
         name, namespace = deployer.name or "", deployer.namespace or ""
@@ -141,32 +146,19 @@ def _deployer_targets(
 
 def _manifest_target(path: Path, raw: str, scratch: Path, cache_bin: Path | None) -> Target:
     """Plain manifests: a kustomization directory is built, anything else read as it is."""
-    from gitops_guard.diff.desired import read_objects
-    from gitops_guard.render import kustomize, tools
-    from gitops_guard.render.reach import kustomization_in
-    from gitops_guard.source.walk import discover
+    from gitops_guard.desired.builds import Builder
+    from gitops_guard.desired.deployer import render_manifests
 
-    target = Target(label=f"manifests in {raw}", path=raw, line=None, objects=[])
-    directory = path if path.is_dir() else None
-    if directory is not None and kustomization_in(directory) is not None:
-        binary = tools.find_kustomize(cache_bin)
-        if binary is None:
-            target.errors.append(f"kustomize not found: not rendered ({tools.install_hint('kustomize')})")
-            return target
-        built = kustomize.build(binary, directory, scratch / "build", directory, tools.DEFAULT_TIMEOUT)
-        if not built.ok:
-            target.errors.append(f"kustomize build {raw}: {built.error}")
-        target.objects = [obj for obj, _origin in built.objects]
-        return target
-    candidates, _ = discover([str(path)], path.parent if path.is_file() else path)
-    target.objects = read_objects(((c.abspath, c.display) for c in candidates), target.errors)
-    return target
+    desired = render_manifests(path, Builder(cache_bin), scratch)
+    errors = [e.replace(str(path), raw) for e in desired.errors]
+    return Target(label=f"manifests in {raw}", path=raw, line=None, objects=[o.obj for o in desired.objects],
+                  errors=errors)  # fmt: skip
 
 
 # ---------------------------------------------------------------------- comparison
 
 
-def compare_target(client: Any, target: Target) -> GroupDiff:
+def compare_target(client: Any, target: Target, hide: tuple[str, ...] = noise.DEFAULT_HIDE) -> GroupDiff:
     from gitops_guard.cluster.errors import ApiError, UnknownKind
 
     group = GroupDiff(target.label, target.path, target.line, target.automated_prune)
@@ -191,6 +183,8 @@ def compare_target(client: Any, target: Target) -> GroupDiff:
         a = normalize(before) if before is not None else None
         b = normalize(after)
         mask_secrets([a, b])
+        noise.strip(a, hide)
+        noise.strip(b, hide)
         if a is None:
             group.changes.append(ObjectChange("create", key, unified(None, b, str(key)), api))
         else:
@@ -204,6 +198,7 @@ def compare_target(client: Any, target: Target) -> GroupDiff:
                 continue
             a = normalize(live)
             mask_secrets([a])
+            noise.strip(a, hide)
             text = unified(a, None, str(key))
             api = str(live.get("apiVersion"))
             group.changes.append(ObjectChange("delete", key, text, api, pruned=target.automated_prune))

@@ -1,12 +1,14 @@
-"""Object identity, normalisation, secret masking and the per-object unified diff."""
+"""Normalisation, secret masking and the per-object unified diff (``ObjectKey``, re-exported
+here, lives in :mod:`gitops_guard.identity`)."""
 
 from __future__ import annotations
 
 import copy
 import difflib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from gitops_guard.identity import ObjectKey as ObjectKey
 
 # Fields the API server owns: never part of a desired/live comparison.
 _SERVER_METADATA = ("managedFields", "resourceVersion", "uid", "creationTimestamp", "generation", "selfLink")
@@ -14,33 +16,6 @@ _SERVER_ANNOTATIONS = (
     "kubectl.kubernetes.io/last-applied-configuration",
     "deployment.kubernetes.io/revision",
 )
-
-
-@dataclass(frozen=True, order=True)
-class ObjectKey:
-    """Identity of an object in a cluster: the version is not part of it."""
-
-    group: str
-    kind: str
-    namespace: str
-    name: str
-
-    @classmethod
-    def of(cls, obj: Mapping[str, Any], default_namespace: str = "") -> ObjectKey:
-        api_version = str(obj.get("apiVersion") or "")
-        group = api_version.rpartition("/")[0] if "/" in api_version else ""
-        meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-        assert isinstance(meta, dict)
-        return cls(
-            group,
-            str(obj.get("kind") or ""),
-            str(meta.get("namespace") or default_namespace),
-            str(meta.get("name") or meta.get("generateName") or ""),
-        )
-
-    def __str__(self) -> str:
-        kind = f"{self.kind}.{self.group}" if self.group else self.kind
-        return f"{kind} {self.namespace}/{self.name}" if self.namespace else f"{kind} {self.name}"
 
 
 def normalize(obj: Mapping[str, Any]) -> dict[str, Any]:
@@ -71,7 +46,9 @@ def mask_secrets(objects: Iterable[dict[str, Any] | None]) -> None:
 
     Every distinct value gets its own mask of ``+`` characters, so a changed value
     still shows as changed, while the mask's length says nothing about the value's.
+    Credentials the secret detectors find in other objects are masked too (``redact``).
     """
+    objects = list(objects)
     secrets = [o for o in objects if o is not None and is_secret(o)]
     values: set[str] = set()
     for obj in secrets:
@@ -95,14 +72,17 @@ def mask_secrets(objects: Iterable[dict[str, Any] | None]) -> None:
         if isinstance(annotations, dict):
             # kubectl's last-applied copy would repeat the values in clear text.
             annotations.pop("kubectl.kubernetes.io/last-applied-configuration", None)
+    from gitops_guard.diff.redact import mask_credentials
+
+    mask_credentials(objects, masker)
 
 
 def to_yaml(obj: Mapping[str, Any] | None) -> str:
     if obj is None:
         return ""
-    import yaml
+    from gitops_guard.diff.yaml_text import dump
 
-    return yaml.safe_dump(dict(obj), sort_keys=True, default_flow_style=False, allow_unicode=True, width=120)
+    return dump(obj)
 
 
 def unified(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None, label: str) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitops_guard.diff import revisions
+from gitops_guard.diff import noise, revisions
 from gitops_guard.diff.objects import ObjectKey, mask_secrets, normalize, unified
 from gitops_guard.source.limits import Limits
 
@@ -61,7 +61,7 @@ class _Side:
     root: Path
     model: Any  # DeployerModel
     deployers: dict[str, Any]  # identity -> Deployer
-    renderer: Any  # DesiredRenderer
+    renderer: Any  # desired.deployer.DesiredRenderer
 
 
 def compare(
@@ -72,7 +72,9 @@ def compare(
     *,
     cache_bin: Path | None = None,
     kube: tuple[int, int] = (1, 37),
+    hide: Sequence[str] = noise.DEFAULT_HIDE,
 ) -> RevisionDiff:
+    """``hide``: the noise categories left out of the object diffs (see ``diff.noise``)."""
     repo_root = revisions.toplevel(cwd)
     base_commit = revisions.resolve(repo_root, base)
     head_rev = revisions.resolve(repo_root, head) if head else revisions.WORKTREE
@@ -97,7 +99,7 @@ def compare(
         )
         before = _side(base_root, urls, scratch / "base-build", cache_bin, kube)
         after = _side(head_root, urls, scratch / "head-build", cache_bin, kube)
-        groups = _groups(before, after, changed, scope)
+        groups = _groups(before, after, changed, scope, tuple(hide))
     return RevisionDiff(base_commit, head_rev, changed, groups)
 
 
@@ -114,7 +116,8 @@ def _scope(repo_root: Path, cwd: Path, raw: str) -> str:
 
 def _side(root: Path, urls: list[str], scratch: Path, cache_bin: Path | None, kube: tuple[int, int]) -> _Side:
     from gitops_guard import resources as resources_mod
-    from gitops_guard.diff.desired import DesiredRenderer
+    from gitops_guard.desired.builds import Builder
+    from gitops_guard.desired.deployer import DesiredRenderer
     from gitops_guard.gitops import apps
     from gitops_guard.gitops.repository import Repository
     from gitops_guard.source.load import load
@@ -128,7 +131,8 @@ def _side(root: Path, urls: list[str], scratch: Path, cache_bin: Path | None, ku
     model = apps.build(resources, repo, abspaths={f.path: f.abspath for f in files})
     scratch.mkdir(parents=True, exist_ok=True)
     deployers = {_identity(d): d for d in model.deployers if d.expanded}
-    return _Side(root, model, deployers, DesiredRenderer(model, scratch, cache_bin, kube))
+    renderer = DesiredRenderer(model, scratch, Builder(cache_bin, kube_version=kube), objects=resources)
+    return _Side(root, model, deployers, renderer)
 
 
 def _with_rendered_apps(
@@ -143,18 +147,15 @@ def _with_rendered_apps(
     holders = [f for f in files if f.text and _APP_KIND.search(f.text)]
     if not holders:
         return resources
-    from gitops_guard.checks.base import Settings
-    from gitops_guard.render.stage import render
+    from gitops_guard.desired.stage import RenderScope, render
 
-    settings = Settings(kube, cache_dir=cache_bin.parent if cache_bin else None, cwd=root)
-    outcome = render(holders, resources, settings)
-    known = {(r.ref.api_version, r.ref.kind, r.ref.namespace, r.ref.name) for r in resources}
+    scope = RenderScope(kube, cache_dir=cache_bin.parent if cache_bin else None, cwd=root)
+    outcome = render(holders, resources, scope)
+    known = {r.ref for r in resources}
     extra = [
         r
         for r in outcome.resources
-        if r.group == "argoproj.io"
-        and r.kind in ("Application", "ApplicationSet")
-        and (r.ref.api_version, r.ref.kind, r.ref.namespace, r.ref.name) not in known
+        if r.group == "argoproj.io" and r.kind in ("Application", "ApplicationSet") and r.ref not in known
     ]
     return [*resources, *extra]
 
@@ -191,7 +192,9 @@ def _under(path: str, directory: str) -> bool:
     return not directory or path == directory or path.startswith(directory.rstrip("/") + "/")
 
 
-def _groups(before: _Side, after: _Side, changed_list: list[str], scope: list[str]) -> list[GroupDiff]:
+def _groups(
+    before: _Side, after: _Side, changed_list: list[str], scope: list[str], hide: tuple[str, ...]
+) -> list[GroupDiff]:
     changed = set(changed_list)
     changed_dirs = {p.rpartition("/")[0] or "." for p in changed}
     groups: list[GroupDiff] = []
@@ -220,7 +223,7 @@ def _groups(before: _Side, after: _Side, changed_list: list[str], scope: list[st
             )
         ):
             continue
-        groups.append(_deployer_group(before, old, after, new))
+        groups.append(_deployer_group(before, old, after, new, hide))
     loose = sorted(
         p
         for p in changed
@@ -230,11 +233,11 @@ def _groups(before: _Side, after: _Side, changed_list: list[str], scope: list[st
     )
     loose = [p for p in loose if not scope or any(_under(p, s) for s in scope)]
     if loose:
-        groups.append(_files_group(before, after, loose))
+        groups.append(_files_group(before, after, loose, hide))
     return [g for g in groups if g.changes or g.errors or g.status != "changed"]
 
 
-def _deployer_group(before: _Side, old: Any, after: _Side, new: Any) -> GroupDiff:
+def _deployer_group(before: _Side, old: Any, after: _Side, new: Any, hide: tuple[str, ...]) -> GroupDiff:
     deployer = new if new is not None else old
     side = after if new is not None else before
     path = side.model.file_rel.get(deployer.path) or deployer.path
@@ -246,17 +249,17 @@ def _deployer_group(before: _Side, old: Any, after: _Side, new: Any) -> GroupDif
         automated_prune=_prunes(deployer, removed=new is None),
         status="added" if old is None else "removed" if new is None else "changed",
     )
-    desired_old = before.renderer.deployer(old) if old is not None else None
-    desired_new = after.renderer.deployer(new) if new is not None else None
-    objects_old = desired_old.objects if desired_old else {}
-    objects_new = desired_new.objects if desired_new else {}
+    desired_old = before.renderer.render(old) if old is not None else None
+    desired_new = after.renderer.render(new) if new is not None else None
+    objects_old = desired_old.by_key() if desired_old else {}
+    objects_new = desired_new.by_key() if desired_new else {}
     for desired in (desired_old, desired_new):
         if desired is not None:
             group.errors += [e for e in desired.errors if e not in group.errors]
     # A side that failed to render says nothing about deletions: never report a prune from it.
     failed_new = bool(desired_new and desired_new.errors)
     group.changes = _changes(
-        objects_old, objects_new, prune=group.automated_prune, trust_deletes=not failed_new
+        objects_old, objects_new, prune=group.automated_prune, trust_deletes=not failed_new, hide=hide
     )
     return group
 
@@ -277,17 +280,20 @@ def _prunes(deployer: Any, *, removed: bool) -> bool:
     )
 
 
-def _files_group(before: _Side, after: _Side, rels: list[str]) -> GroupDiff:
+def _files_group(before: _Side, after: _Side, rels: list[str], hide: tuple[str, ...]) -> GroupDiff:
     group = GroupDiff(label="files no Application or Kustomization applies", path="")
     old = _objects_of(before, rels, group.errors)
     new = _objects_of(after, rels, group.errors)
-    group.changes = _changes(old, new, prune=False, trust_deletes=True)
+    group.changes = _changes(old, new, prune=False, trust_deletes=True, hide=hide)
     return group
 
 
 def _objects_of(side: _Side, rels: list[str], errors: list[str]) -> dict[ObjectKey, dict[str, Any]]:
     present = [r for r in rels if (side.root / r).is_file()]
-    return {ObjectKey.of(o): o for o in side.renderer.files(present, errors)}
+    desired = side.renderer.files(present)
+    errors += desired.errors
+    objects: dict[ObjectKey, dict[str, Any]] = desired.by_key()
+    return objects
 
 
 def _changes(
@@ -296,6 +302,7 @@ def _changes(
     *,
     prune: bool,
     trust_deletes: bool,
+    hide: tuple[str, ...] = noise.DEFAULT_HIDE,
 ) -> list[ObjectChange]:
     out: list[ObjectChange] = []
     for key in sorted(set(old) | set(new)):
@@ -303,6 +310,8 @@ def _changes(
         b = normalize(new[key]) if key in new else None
         api = str((b or a or {}).get("apiVersion") or "")
         mask_secrets([a, b])
+        noise.strip(a, hide)
+        noise.strip(b, hide)
         if a is not None and b is not None:
             text = unified(a, b, str(key))
             if text:

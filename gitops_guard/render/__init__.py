@@ -1,6 +1,7 @@
-"""Rendering: kustomize roots and local Helm charts built with the real binaries, so that
-every check validates the objects that would be applied (see stage.py and DESIGN.md).
+"""Rendering engines: kustomize roots and local Helm charts built with the real binaries
+(``kustomize.py``, ``helm.py``, ``helm_sdk.py``, ``tools.py``), kustomization trees, the
+mapping of rendered objects back to their sources, and Flux's transforms.  The callers are
+in :mod:`gitops_guard.desired` (``builds.py`` runs the binaries); see DESIGN.md.
 
-Nothing here is imported at start-up: the pipeline imports ``render.stage`` only when a run
-renders, and the registry imports only ``render.check`` (the rule).
+Nothing here is imported at start-up but ``rules.py`` (the render rules, for the registry).
 """

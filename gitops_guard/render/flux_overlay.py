@@ -101,14 +101,20 @@ class Variables:
 
 
 def variables(plan: Plan, resources: Sequence[Resource]) -> Variables:
-    post = plan.spec.get("postBuild")
+    return spec_variables(plan.spec, plan.resource.ref.namespace, plan.resource.path, resources)
+
+
+def spec_variables(
+    spec: dict[str, Any], ns: str | None, near: str, resources: Sequence[Resource]
+) -> Variables:
+    """The ``postBuild`` values of a Kustomization ``spec`` in namespace ``ns``, declared in
+    the file shown as ``near``; ``substituteFrom`` objects are looked up among ``resources``."""
+    post = spec.get("postBuild")
     if not isinstance(post, dict):
         return Variables({}, frozenset(), active=False)
     values: dict[str, str] = {}
     hidden: set[str] = set()
     refs = as_list(post.get("substituteFrom"))
-    ns = plan.resource.ref.namespace
-    near = plan.resource.path
     from gitops_guard.gitops.evidence import Objects
 
     objs = Objects(resources)

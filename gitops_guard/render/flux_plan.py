@@ -6,7 +6,7 @@ A :class:`Plan` is one Flux Kustomization with ``patches``, ``targetNamespace``,
 An OCIRepository or Bucket source is taken to hold the deepest ancestor of the
 Kustomization's own file under which ``spec.path`` exists (see DESIGN.md, "Objects as Flux
 applies them"); children that nothing applies get the parents' Kustomization-wide patches
-(:func:`orphan_plans`).  Building is :mod:`~gitops_guard.render.flux_build`.
+(:func:`orphan_plans`).  Building is :mod:`~gitops_guard.desired.flux_build`.
 """
 
 from __future__ import annotations

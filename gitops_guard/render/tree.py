@@ -143,3 +143,22 @@ def closure(root: Kustomization, tree: dict[Path, Kustomization]) -> list[Kustom
         seen[k.dir] = k
         stack.extend(tree[d] for d in k.directories if d in tree)
     return list(seen.values())
+
+
+def closure_from(directory: Path, top: Path) -> list[Kustomization]:
+    """The kustomization in ``directory`` and every one it includes, transitively, read on
+    demand (no walk of ``top``, which only names files in messages); empty without one."""
+    seen: dict[Path, Kustomization] = {}
+    stack = [Path(os.path.normpath(directory))]
+    while stack:
+        here = stack.pop()
+        if here in seen:
+            continue
+        file = next((here / n for n in NAMES if (here / n).is_file()), None)
+        if file is None:
+            continue
+        doc = _read(file, top)
+        data = doc.data if doc is not None else {}
+        seen[here] = _parse(file, doc, data if isinstance(data, dict) else {})
+        stack.extend(seen[here].directories)
+    return list(seen.values())

@@ -84,6 +84,7 @@ _PUBLIC_PEM = (
     "BEGIN NEW CERTIFICATE REQUEST",
     "BEGIN TRUSTED CERTIFICATE",
 )
+_SSH_PREFIXES = ("ssh-", "ecdsa-", "sk-")
 _SSH_PUBLIC = (
     r"(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-nistp\d+|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)"
     r"\s+AAAA[A-Za-z0-9+/]+={0,3}(?:\s.*)?"
@@ -148,7 +149,10 @@ def is_public_material(value: str) -> bool:
         return False
     if "-----BEGIN " in text:
         return any(marker in text for marker in _PUBLIC_PEM)
-    if re.fullmatch(_SSH_PUBLIC, text) or re.fullmatch(_AGE_RECIPIENT, text):
+    # The prefixes first: most values are neither, and the patterns are compiled on first use.
+    if text.startswith(_SSH_PREFIXES) and re.fullmatch(_SSH_PUBLIC, text):
+        return True
+    if text.startswith("age1") and re.fullmatch(_AGE_RECIPIENT, text):
         return True
     return text.startswith("MI") and _der_public(text)
 

@@ -15,9 +15,8 @@ import bisect
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
-import yaml
-
 from gitops_guard.source.limits import Limits
+from gitops_guard.source.pyyaml import yaml
 
 Path_ = tuple[str | int, ...]
 

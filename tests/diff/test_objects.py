@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitops_guard.diff.objects import ObjectKey, mask_secrets, normalize, unified
+from gitops_guard.diff.objects import mask_secrets, normalize, unified
+from gitops_guard.identity import ObjectKey
 
 
 def _secret(**data: str) -> dict[str, Any]:

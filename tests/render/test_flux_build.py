@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from gitops_guard.desired.stage import render
 from gitops_guard.findings import Finding, Outcome, Severity
 from gitops_guard.pipeline import CheckOptions, settings_for
-from gitops_guard.render.stage import render
 from gitops_guard.resources import Resource, from_files
 from gitops_guard.source.limits import Limits
 from gitops_guard.source.load import load

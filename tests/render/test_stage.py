@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 
 from gitops_guard import resources as resources_mod
+from gitops_guard.desired.stage import RenderOutcome, render
 from gitops_guard.pipeline import CheckOptions, run_check, settings_for
 from gitops_guard.render import tools
-from gitops_guard.render.stage import RenderOutcome, render
 from gitops_guard.source.limits import Limits
 from gitops_guard.source.load import load
 from gitops_guard.source.walk import discover

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from gitops_guard import ownership
-from gitops_guard.diff.objects import ObjectKey
 from gitops_guard.gitops.sync_order import sync_order
+from gitops_guard.identity import ObjectKey
 from gitops_guard.sync.plan import (
     NAMESPACE_WAVE,
     Action,

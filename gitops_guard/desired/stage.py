@@ -1,4 +1,7 @@
-"""The render stage: kustomize roots and local Helm charts → objects joined to the run.
+"""``check``'s render stage: kustomize roots and local Helm charts → objects joined to the run.
+
+It builds through the desired-state layer's :class:`~gitops_guard.desired.builds.Builder`
+and reports its gaps (``builds.kustomize_gaps``/``chart_gaps``) as findings.
 
 Semantics (see DESIGN.md, "Rendering"):
 
@@ -21,15 +24,15 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
-from gitops_guard.checks.base import Settings, at_document, at_file
-from gitops_guard.checks.schema_check import NOT_RUN
+from gitops_guard.desired.builds import HELM, KUSTOMIZE, Builder, chart_gaps, kustomize_gaps
+from gitops_guard.desired.state import GapKind
+from gitops_guard.finding_at import at_document, at_file
 from gitops_guard.findings import Finding, Outcome, Severity
 from gitops_guard.progress import Progress
 from gitops_guard.render import helm, helm_options, kustomize, mapping, tools
 from gitops_guard.render import tree as tree_mod
-from gitops_guard.render.check import FAILED
 from gitops_guard.render.helm_options import HelmOptions
 from gitops_guard.render.reach import (
     CHART_FILES,
@@ -39,12 +42,35 @@ from gitops_guard.render.reach import (
     near_kustomization,
     under,
 )
+from gitops_guard.render.rules import FAILED
 from gitops_guard.resources import Resource, object_ref
+from gitops_guard.rules import NOT_RUN
 from gitops_guard.source.classify import FileKind
 from gitops_guard.source.limits import Limits
 from gitops_guard.source.load import SourceFile, read
 from gitops_guard.source.walk import Candidate, display_path
 from gitops_guard.source.yamldoc import Document
+
+
+class Scope(Protocol):
+    """What rendering needs to know of a run (``check``'s Settings has these fields)."""
+
+    @property
+    def kubernetes_version(self) -> tuple[int, int]: ...
+
+    @property
+    def cache_dir(self) -> Path | None: ...
+
+    @property
+    def cwd(self) -> Path: ...
+
+
+class RenderScope(NamedTuple):
+    """A :class:`Scope` for callers other than ``check`` (``diff --base``)."""
+
+    kubernetes_version: tuple[int, int]
+    cache_dir: Path | None = None  # the cache root; renderers are pinned under bin/
+    cwd: Path = Path()
 
 
 @dataclass
@@ -71,7 +97,7 @@ class _Job:
 def render(
     files: Sequence[SourceFile],
     resources: Sequence[Resource],
-    settings: Settings,
+    settings: Scope,
     *,
     exclude: Any = None,
     timeout: float = tools.DEFAULT_TIMEOUT,
@@ -80,19 +106,19 @@ def render(
     partial: bool = False,
 ) -> RenderOutcome:
     """``partial``: the run names files (a hook run), so objects in other files can matter."""
-    out = _render(
-        files, resources, settings, exclude=exclude, timeout=timeout, jobs=jobs, progress=progress
-    )
+    cache_bin = settings.cache_dir / "bin" if settings.cache_dir else None
+    builder = Builder(cache_bin, kube_version=settings.kubernetes_version, timeout=timeout)
+    out = _render(files, resources, settings, builder, exclude=exclude, jobs=jobs, progress=progress)
     from gitops_guard.render import flux_plan
 
     if flux_plan.wants(out.resources) or (partial and flux_plan.has_flux(out.resources)):
-        # Objects as Flux Kustomizations apply them (render/flux_build.py).
-        from gitops_guard.render import flux_build
+        # Objects as Flux Kustomizations apply them (desired/flux_build.py).
+        from gitops_guard.desired import flux_build
 
         loader = _Loader({sf.abspath: sf for sf in files}, settings.cwd.resolve())
         failed = frozenset(f.path for f in out.findings if f.rule == FAILED.id)
-        flux = flux_build.apply(out.resources, files, settings, loader, failed=failed, exclude=exclude,
-                                timeout=timeout, jobs=jobs, partial=partial, tree=out.tree)  # fmt: skip
+        flux = flux_build.apply(out.resources, files, settings.cwd, builder, loader, failed=failed,
+                                exclude=exclude, jobs=jobs, partial=partial, tree=out.tree)  # fmt: skip
         if flux is not None:
             out.resources, out.processes = flux.resources, out.processes + flux.processes
             out.findings += flux.findings
@@ -103,17 +129,16 @@ def render(
 def _render(
     files: Sequence[SourceFile],
     resources: Sequence[Resource],
-    settings: Settings,
+    settings: Scope,
+    builder: Builder,
     *,
     exclude: Any,
-    timeout: float,
     jobs: int,
     progress: Progress | None,
 ) -> RenderOutcome:
     cwd = settings.cwd.resolve()
     checked = {sf.abspath: sf for sf in files}
     findings: list[Finding] = []
-    cache_bin = settings.cache_dir / "bin" if settings.cache_dir else None
 
     kjobs, flux_tree, tree = _kustomize_jobs(files, cwd, exclude, checked, findings)
     hjobs = _helm_jobs(files, cwd, checked, findings)
@@ -128,9 +153,9 @@ def _render(
 
     binaries: dict[str, tools.Renderer | None] = {}
     if kjobs:
-        binaries["kustomize"] = tools.find_kustomize(cache_bin)
+        binaries[KUSTOMIZE] = builder.renderer(KUSTOMIZE)
     if hjobs:
-        binaries["helm"] = tools.find_helm(cache_bin)
+        binaries[HELM] = builder.renderer(HELM)
     runnable = [job for job in (*kjobs, *hjobs) if binaries[job.kind] is not None]
     if len(runnable) < len(kjobs) + len(hjobs):
         findings.append(_not_run(binaries, kjobs, hjobs, cwd, checked))
@@ -142,28 +167,9 @@ def _render(
 
         def work(item: tuple[int, _Job]) -> Any:
             i, job = item
-            if job.kind == "kustomize":
-                return kustomize.build(
-                    _renderer(binaries, job),
-                    job.directory,
-                    Path(tmp, str(i)),
-                    cwd,
-                    timeout,
-                    unrestricted=flux,
-                )
-            options = job.options or HelmOptions()
-            value_files = helm_options.with_inline_file(options, Path(tmp, f"{i}.values.yaml"))
-            return helm.template(
-                _renderer(binaries, job),
-                job.directory,
-                settings.kubernetes_version,
-                timeout,
-                cwd,
-                release=options.release,
-                namespace=options.namespace or "default",
-                value_files=value_files,
-                set_values=options.parameters,
-            )
+            if job.kind == KUSTOMIZE:
+                return builder.kustomize(job.directory, Path(tmp, str(i)), cwd, unrestricted=flux)
+            return builder.helm(job.directory, Path(tmp, str(i)), cwd, job.options)
 
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             results = []
@@ -220,17 +226,11 @@ def _kustomize_jobs(
         # A file below a member, or named by one (outside it, as Flux's unrestricted builds allow).
         if not any(k.dir in checked_dirs or any(f in checked for f in k.files) for k in members):
             continue
-        remote = [r for k in members for r in k.remote]
-        helm_charts = [k for k in members if k.data.get("helmCharts")]
-        if remote or helm_charts:
-            why = (
-                f"remote base {remote[0]!r} is not fetched (rendering is offline)"
-                if remote
-                else f"{_show(helm_charts[0].file, cwd)} uses helmCharts (needs --enable-helm and a chart "
-                "download)"
-            )
-            message = f"not rendered: {why}; files under it are checked as written"
-            site = _unfetched_entry(root, remote[0] if remote else None)
+        gaps = kustomize_gaps(members, cwd)
+        if gaps:
+            first = gaps[0]
+            message = f"not rendered: {first.message}; files under it are checked as written"
+            site = _unfetched_entry(root, first.subject if first.kind is GapKind.REMOTE_BASE else None)
             if site is not None:
                 findings.append(
                     _at_site(site, cwd, checked, message, Outcome.NOT_CHECKED, fingerprint_key="")
@@ -257,19 +257,16 @@ def _helm_jobs(
         file = chart / "Chart.yaml"
         chart_file = checked.get(file) or _Loader(checked, cwd)(file)
         doc = _first_mapping(chart_file.documents) if chart_file is not None else None
-        missing = helm.missing_dependencies(chart, doc.data if doc is not None else {})
-        if missing:
-            names = ", ".join(missing[:3]) + (", ..." if len(missing) > 3 else "")
-            message = (
-                f"not rendered: chart dependencies not in charts/ ({names}) are not fetched (rendering "
-                "is offline; vendor them with `helm dependency build`)"
-            )
+        gaps = chart_gaps(chart, doc.data if doc is not None else {}, cwd)
+        if gaps:
+            message = f"not rendered: {gaps[0].message}"
+            first_missing = gaps[0].subject
             deps = doc.data.get("dependencies") if doc is not None else None
             names_at = [d.get("name") if isinstance(d, dict) else None for d in deps or []]
-            if doc is not None and missing[0] in names_at:  # at the first missing dependency
+            if doc is not None and first_missing in names_at:  # at the first missing dependency
                 from gitops_guard.render.failure_site import Site
 
-                site = Site(file, doc, ("dependencies", names_at.index(missing[0])))
+                site = Site(file, doc, ("dependencies", names_at.index(first_missing)))
                 findings.append(
                     _at_site(site, cwd, checked, message, Outcome.NOT_CHECKED, fingerprint_key="")
                 )

@@ -1,18 +1,13 @@
-"""The ``render/failed`` rule and the check that reports what the render stage could not render.
+"""The render rules: ``render/failed`` and ``render/unresolved-variable``.
 
-Rendering happens before the checks run (its objects are what they check), so
-this check only reports the stage's failures; ``check/not-run`` is shared with
-the schema check and means the same here: a binary is missing, nothing was
-rendered, and that is never a pass.
+The render stage (``desired/stage.py``) reports them before any check runs; the render check
+(``checks/render_check.py``) hands its findings to the run.  ``check/not-run``, shared with
+the schema check, lives in :mod:`gitops_guard.rules`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-from gitops_guard.checks.base import CheckContext
-from gitops_guard.checks.schema_check import NOT_RUN
-from gitops_guard.findings import Finding, Severity
+from gitops_guard.findings import Severity
 from gitops_guard.rules import Also, Rule
 
 FAILED = Rule(
@@ -84,11 +79,3 @@ UNRESOLVED = Rule(
           replicas: ${REPLICAS:=2}
     """,
 )
-
-
-class RenderCheck:
-    name: str = "render"
-    rules: tuple[Rule, ...] = (FAILED, UNRESOLVED, NOT_RUN)
-
-    def run(self, ctx: CheckContext) -> Iterator[Finding]:
-        yield from ctx.render_findings

@@ -38,11 +38,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitops_guard.checks.base import Settings, at_document
+from gitops_guard.desired.builds import KUSTOMIZE, Builder
+from gitops_guard.finding_at import at_document
 from gitops_guard.findings import Finding, Outcome, Severity
-from gitops_guard.render import flux_vars, kustomize, mapping, tools
+from gitops_guard.render import flux_vars, kustomize, mapping
 from gitops_guard.render import tree as tree_mod
-from gitops_guard.render.check import FAILED, UNRESOLVED
 from gitops_guard.render.flux_overlay import (
     Variables,
     generated_resources,
@@ -52,6 +52,7 @@ from gitops_guard.render.flux_overlay import (
 )
 from gitops_guard.render.flux_plan import Plan, as_list, orphan_plans, others, plans
 from gitops_guard.render.reach import NAMES, kustomization_in
+from gitops_guard.render.rules import FAILED, UNRESOLVED
 from gitops_guard.resources import Resource, from_files, object_ref
 from gitops_guard.source.limits import Limits
 from gitops_guard.source.load import SourceFile
@@ -76,12 +77,12 @@ Loader = Callable[[Path], SourceFile | None]
 def apply(
     resources: Sequence[Resource],
     files: Sequence[SourceFile],
-    settings: Settings,
+    cwd: Path,
+    builder: Builder,
     load: Loader,
     *,
     failed: frozenset[str],
     exclude: Any,
-    timeout: float,
     jobs: int,
     partial: bool,
     tree: dict[Path, tree_mod.Kustomization] | None = None,
@@ -91,18 +92,17 @@ def apply(
     ``tree``: the run's kustomizations, when the render stage already discovered them."""
     import tempfile
 
-    binary = tools.find_kustomize(settings.cache_dir / "bin" if settings.cache_dir else None)
-    if binary is None:
+    if builder.renderer(KUSTOMIZE) is None:
         return None
-    cwd = settings.cwd.resolve()
+    cwd = cwd.resolve()
     checked = {sf.abspath: sf for sf in files}
     extra = others(cwd, checked, exclude) if partial else []
     todo = plans([*resources, *from_files(extra)], [*files, *extra], cwd)
     if not todo:
         return None
     with tempfile.TemporaryDirectory(prefix="gitops-guard-flux-") as tmp:
-        return build_all(todo, resources, files, checked, load, binary, Path(tmp), cwd,
-                         exclude=exclude, timeout=timeout, jobs=jobs, failed=failed, tree=tree)  # fmt: skip
+        return build_all(todo, resources, files, checked, load, builder, Path(tmp), cwd,
+                         exclude=exclude, jobs=jobs, failed=failed, tree=tree)  # fmt: skip
 
 
 def build_all(
@@ -111,12 +111,11 @@ def build_all(
     files: Sequence[SourceFile],
     checked: dict[Path, SourceFile],
     load: Loader,
-    binary: tools.Renderer,
+    builder: Builder,
     scratch: Path,
     cwd: Path,
     *,
     exclude: Any = None,
-    timeout: float = tools.DEFAULT_TIMEOUT,
     jobs: int = 2,
     failed: frozenset[str] = frozenset(),
     tree: dict[Path, tree_mod.Kustomization] | None = None,
@@ -129,7 +128,7 @@ def build_all(
     todo = [p for p in todo if any(d in around for d in (p.directory, *(k.dir for k in _members(p, tree))))]
     # A kustomization that failed on its own fails every build that includes it: not run again.
     todo = [p for p in todo if not any(display_path(k.file, cwd) in failed for k in _members(p, tree))]
-    run = _Run(tree, checked, load, binary, scratch, cwd, timeout, jobs, failed)
+    run = _Run(tree, checked, load, builder, scratch, cwd, jobs, failed)
     out = FluxOutcome(list(resources))
     run.apply(todo, out)
     orphans = orphan_plans(todo, out.resources, tree, cwd, run.built)
@@ -143,10 +142,9 @@ class _Run:
     tree: dict[Path, tree_mod.Kustomization]
     checked: dict[Path, SourceFile]
     load: Loader
-    binary: tools.Renderer
+    builder: Builder
     scratch: Path
     cwd: Path
-    timeout: float
     jobs: int
     failed: frozenset[str] = frozenset()  # kustomizations the render stage reported as failed
     count: int = 0
@@ -252,12 +250,10 @@ class _Run:
             self._dir(i).mkdir(parents=True, exist_ok=True)
             (self._dir(i) / "openapi.json").write_text('{"definitions": {}}\n', encoding="utf-8")
             fields["openapi"] = {"path": "openapi.json"}
-        return kustomize.build(
-            self.binary,
+        return self.builder.kustomize(
             plan.directory,
             self._dir(i),
             self.cwd,
-            self.timeout,
             unrestricted=True,
             overlay=fields,
             resources=listed,
