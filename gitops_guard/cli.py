@@ -91,6 +91,12 @@ def check(
     """Validate files or directories (default: the current directory)."""
     if kube_context is not None and kubeconfig is None:
         raise ConfigError("--context needs --kubeconfig")
+    cluster = None
+    if kubeconfig is not None:
+        from gitops_guard.cachefiles import cache_dir
+        from gitops_guard.schema.cluster_crds import read_cluster
+
+        cluster = read_cluster(Path(kubeconfig), kube_context, cache_dir())
     from gitops_guard.check_command import run
 
     code = run(
@@ -108,8 +114,7 @@ def check(
         baseline=baseline,
         base=base,
         no_render=no_render,
-        kubeconfig=kubeconfig,
-        kube_context=kube_context,
+        cluster=cluster,
         reports=[_report_option(r) for r in reports],
     )
     raise _Exit(code)

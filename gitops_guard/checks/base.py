@@ -28,9 +28,9 @@ class Settings(NamedTuple):
     catalog_unknown_fields: str = "warning"
     # registry.Extension values: enum values and fields operators add to kinds.
     schema_extensions: tuple[Any, ...] = ()
-    # `check --kubeconfig F [--context C]`: the cluster whose CRDs are used above the catalog.
-    kubeconfig: Path | None = None
-    kube_context: str | None = None
+    # `check --kubeconfig F [--context C]`: a registry.ClusterCrds, the CRDs the cluster serves
+    # (read by the command, so that checks never reach the cluster client).
+    cluster: Any = None
 
 
 class CheckContext(NamedTuple):

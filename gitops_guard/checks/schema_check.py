@@ -16,7 +16,7 @@ from gitops_guard.errors import ConfigError, ToolError
 from gitops_guard.findings import Finding, Outcome, Severity
 from gitops_guard.resources import Resource
 from gitops_guard.rules import NOT_RUN, Also, Rule
-from gitops_guard.schema.registry import RepoCrd, SchemaHit, SchemaRegistry
+from gitops_guard.schema.registry import ClusterCrds, RepoCrd, SchemaHit, SchemaRegistry
 from gitops_guard.schema.violations import Violation
 
 VIOLATION = Rule(
@@ -113,24 +113,19 @@ class SchemaCheck:
         settings = ctx.settings
         repo_crds, crd_findings = _repo_crds(ctx.resources)
         yield from crd_findings
-        cluster_crds: list[RepoCrd] = []
-        if settings.kubeconfig is not None:
-            from gitops_guard.schema.cluster_crds import ClusterCrdError, served_crds
-
-            try:
-                cluster_crds = served_crds(settings.kubeconfig, settings.kube_context, settings.cache_dir)
-            except ClusterCrdError as exc:
-                yield at_file(
-                    NOT_RUN,
-                    ".",
-                    f"the cluster's CRDs could not be read ({exc}); the shipped schemas are used",
-                    outcome=Outcome.NOT_CHECKED,
-                )
+        cluster: ClusterCrds = settings.cluster or ClusterCrds()
+        if cluster.problem is not None:
+            yield at_file(
+                NOT_RUN,
+                ".",
+                f"the cluster's CRDs could not be read ({cluster.problem}); the shipped schemas are used",
+                outcome=Outcome.NOT_CHECKED,
+            )
         registry = SchemaRegistry(
             settings.kubernetes_version,
             locations=settings.schema_locations,
             repo_crds=repo_crds,
-            cluster_crds=cluster_crds,
+            cluster_crds=cluster.crds,
             cache_dir=settings.cache_dir,
             extensions=settings.schema_extensions,
         )

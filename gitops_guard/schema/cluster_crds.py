@@ -21,7 +21,7 @@ from gitops_guard.cachefiles import write_atomically
 from gitops_guard.cluster import Client, ClusterError
 from gitops_guard.errors import ToolError
 from gitops_guard.schema.crd import CrdError, crd_to_schemas
-from gitops_guard.schema.registry import RepoCrd
+from gitops_guard.schema.registry import ClusterCrds, RepoCrd
 
 _CRD_LIST = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
 _METADATA_ONLY = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
@@ -31,6 +31,17 @@ _CACHE_FORMAT = 1
 
 class ClusterCrdError(ToolError):
     """The cluster's CRDs could not be read (unreachable, forbidden, a bad answer)."""
+
+
+def read_cluster(kubeconfig: Path, context: str | None, cache_dir: Path | None) -> ClusterCrds:
+    """The cluster's CRDs for ``check``; a cluster that cannot be reached is a problem, not an error.
+
+    A kubeconfig that is missing or wrong stays an error (a usage error, exit 2).
+    """
+    try:
+        return ClusterCrds(tuple(served_crds(kubeconfig, context, cache_dir)))
+    except ClusterCrdError as exc:
+        return ClusterCrds(problem=str(exc))
 
 
 def served_crds(kubeconfig: Path, context: str | None, cache_dir: Path | None) -> list[RepoCrd]:

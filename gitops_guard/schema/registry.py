@@ -44,6 +44,13 @@ class RepoCrd(NamedTuple):
     path: str  # file that defines the CRD
 
 
+class ClusterCrds(NamedTuple):
+    """``check --kubeconfig``: the CRDs a cluster serves, or why they could not be read."""
+
+    crds: tuple[RepoCrd, ...] = ()
+    problem: str | None = None
+
+
 class SchemaRegistry:
     def __init__(
         self,

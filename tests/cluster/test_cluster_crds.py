@@ -12,7 +12,7 @@ import pytest
 
 from gitops_guard.cluster import Client
 from gitops_guard.findings import Finding, Outcome, Severity
-from gitops_guard.schema.cluster_crds import served_crds
+from gitops_guard.schema.cluster_crds import read_cluster, served_crds
 from tests.cluster.test_client import eventually
 from tests.conftest import DevCluster
 from tests.helpers import check_files, run_cli
@@ -127,7 +127,9 @@ def test_check_uses_the_crds_the_cluster_serves(
         ("old.yaml", "schema/missing"),
         ("unserved.yaml", "schema/missing"),
     ]
-    live = _schema_findings(check_files(repo, files, kubeconfig=dev_cluster.kubeconfig))
+    live = _schema_findings(
+        check_files(repo, files, cluster=read_cluster(dev_cluster.kubeconfig, None, cache))
+    )
     assert live == [
         ("gadget.yaml", "schema/violation", Severity.ERROR, "spec.size: violates minimum 1"),
         ("old.yaml", "schema/violation", Severity.ERROR, "spec.colour: unknown field"),
@@ -174,7 +176,7 @@ def test_an_unreachable_cluster_is_reported_and_the_catalog_still_used(tmp_path:
         "users: [{name: u, user: {token: t}}]\n"
         "contexts: [{name: gone, context: {cluster: gone, user: u}}]\n"
     )
-    found = check_files(tmp_path / "repo", {"l2.yaml": L2}, kubeconfig=kubeconfig)
+    found = check_files(tmp_path / "repo", {"l2.yaml": L2}, cluster=read_cluster(kubeconfig, None, cache))
     [not_run] = [f for f in found if f.rule == "check/not-run"]
     assert (
         not_run.outcome is Outcome.NOT_CHECKED and "the cluster's CRDs could not be read" in not_run.message
