@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from gitops_guard.errors import ExitCode
 
@@ -32,6 +33,7 @@ def run(
     baseline: str | None = None,
     base: str | None = None,
     no_render: bool = False,
+    cluster: Any = None,
     reports: Sequence[tuple[str, str]] = (),
 ) -> ExitCode:
     """Check, write the report (through ``echo`` unless ``output``) and say how to exit."""
@@ -60,6 +62,7 @@ def run(
         baseline=Path(baseline) if baseline else None,
         render=False if no_render else None,
         base=base,
+        cluster=cluster,
     )
     try:
         report = run_check(opts, cwd, progress=progress)

@@ -59,6 +59,12 @@ def cli() -> None:
     help="Check files as written: do not build kustomizations or render local Helm charts.",
 )
 @click.option(
+    "--kubeconfig",
+    type=click.Path(dir_okay=False),
+    help="Also use the CRDs this live cluster serves (above the shipped catalog).",
+)
+@click.option("--context", "kube_context", help="With --kubeconfig: the context to use.")
+@click.option(
     "--report",
     "reports",
     multiple=True,
@@ -79,9 +85,19 @@ def check(
     baseline: str | None,
     base: str | None,
     no_render: bool,
+    kubeconfig: str | None,
+    kube_context: str | None,
     reports: tuple[str, ...],
 ) -> None:
     """Validate files or directories (default: the current directory)."""
+    if kube_context is not None and kubeconfig is None:
+        raise ConfigError("--context needs --kubeconfig")
+    cluster = None
+    if kubeconfig is not None:
+        from gitops_guard.cachefiles import cache_dir
+        from gitops_guard.schema.cluster_crds import read_cluster
+
+        cluster = read_cluster(Path(kubeconfig), kube_context, cache_dir())
     from gitops_guard.check_command import run
 
     code = run(
@@ -99,6 +115,7 @@ def check(
         baseline=baseline,
         base=base,
         no_render=no_render,
+        cluster=cluster,
         reports=[_report_option(r) for r in reports],
     )
     raise _Exit(code)
@@ -531,7 +548,7 @@ def baseline_cmd(paths: tuple[str, ...], output: str, config_path: str | None) -
 
 @cli.group()
 def schemas() -> None:
-    """Work with the schemas shipped with gitops-guard."""
+    """Work with the schemas shipped with gitops-guard (built-in kinds, GitOps CRDs, the CRD catalog)."""
 
 
 @schemas.command("export")
@@ -543,6 +560,16 @@ def schemas_export(directory: str, kubernetes_version: str | None) -> None:
 
     count = export(Path(directory), kubernetes_version)
     click.echo(f"wrote {count} schemas to {directory}", err=True)
+
+
+@schemas.command("list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def schemas_list(fmt: str) -> None:
+    """Every shipped schema (built-in Kubernetes versions, GitOps CRDs, the CRD catalog) with its
+    source project, version and licence."""
+    from gitops_guard.schema.listing import render
+
+    click.echo(render(fmt), nl=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,6 +7,8 @@ schema-locations: [schemas/]    # directories or kubeconform-style templates
 fail-on: error                  # error | warning | never
 ignore: ["vendor/**"]           # paths never checked (gitignore syntax)
 render: false                   # do not build kustomizations / Helm charts (default: true)
+catalog-unknown-fields: error   # an unknown field in a catalog CRD (default: warning)
+schema-extensions: [...]        # enum values/fields operators add to kinds: schema/extensions.py
 diff:                           # what `diff` and `comment` leave out of object diffs
   hide: [helm-chart-labels, checksum-annotations, ca-bundles]   # the default; [] shows all
 rules:
@@ -28,6 +30,8 @@ from gitops_guard.datafiles import data_dir
 from gitops_guard.errors import ConfigError
 from gitops_guard.findings import Severity
 from gitops_guard.rules import matches
+from gitops_guard.schema import extensions
+from gitops_guard.schema.extensions import Extension
 from gitops_guard.source.limits import Limits
 from gitops_guard.source.yamldoc import Document, decode, parse
 
@@ -43,6 +47,8 @@ _KEYS = frozenset(
         "ignore",
         "rules",
         "render",
+        "catalog-unknown-fields",
+        "schema-extensions",
         "diff",
     }
 )
@@ -64,6 +70,8 @@ class Config(NamedTuple):
     rules: Mapping[str, RuleConfig] = MappingProxyType({})
     source: Path | None = None
     render: bool | None = None  # None: not said (rendering is on)
+    catalog_unknown_fields: str | None = None  # "warning" (default) or "error"
+    schema_extensions: tuple[Extension, ...] = ()
     diff_hide: tuple[str, ...] | None = None  # None: not said (DIFF_HIDE)
 
     def for_rule(self, rule_id: str) -> RuleConfig:
@@ -126,6 +134,8 @@ def load_config(path: Path | None, *, _seen: frozenset[Path] = frozenset()) -> C
         rules=_rules(data.get("rules"), err),
         source=path,
         render=_opt_bool(data, "render", err),
+        catalog_unknown_fields=_choice(data, "catalog-unknown-fields", ("warning", "error"), err),
+        schema_extensions=extensions.parse(data.get("schema-extensions"), err.fail),
         diff_hide=_diff_hide(data.get("diff"), err),
     )
     return merge(base, cfg)
@@ -141,6 +151,8 @@ def merge(base: Config, override: Config) -> Config:
         rules={**base.rules, **override.rules},
         source=override.source or base.source,
         render=override.render if override.render is not None else base.render,
+        catalog_unknown_fields=override.catalog_unknown_fields or base.catalog_unknown_fields,
+        schema_extensions=base.schema_extensions + override.schema_extensions,
         diff_hide=override.diff_hide if override.diff_hide is not None else base.diff_hide,
     )
 

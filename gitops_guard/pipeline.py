@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gitops_guard import baseline as baseline_mod
 from gitops_guard import resources as resources_mod
@@ -45,6 +45,9 @@ class CheckOptions(NamedTuple):
     # Build kustomize roots and local Helm charts (None: the config decides; default on).
     render: bool | None = None
     base: str | None = None
+    # `check --kubeconfig`: the CRDs the cluster serves (schema.registry.ClusterCrds), read by
+    # the command; used above the shipped catalog.
+    cluster: Any = None
 
 
 def active_rules(opts: CheckOptions) -> list[Rule]:
@@ -123,6 +126,9 @@ def settings_for(opts: CheckOptions, cwd: Path) -> Settings:
         cache_dir=cache_dir(),
         cwd=cwd,
         base=opts.base,
+        catalog_unknown_fields=cfg.catalog_unknown_fields or "warning",
+        schema_extensions=cfg.schema_extensions,
+        cluster=opts.cluster,
     )
 
 

@@ -95,6 +95,18 @@ def _deprecated(severity: Severity) -> Case:
     return {"obj.yaml": body}, {"select": ["schema/deprecated-api"], "kubernetes_version": "1.33"}
 
 
+def _violation(severity: Severity) -> Case:
+    """An unknown field: an error in a built-in kind, a warning in a catalog CRD (version skew)."""
+    if severity is ERROR:
+        body = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\nextra: 1\n"
+    else:
+        body = (
+            "apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata: {name: i}\n"
+            "spec: {selfSigned: {}, extra: 1}\n"
+        )
+    return {"obj.yaml": body}, {"select": ["schema/violation"]}
+
+
 def _render(severity: Severity) -> Case:
     resource = "https://github.com/example/base//deploy?ref=v1" if severity is WARNING else "missing.yaml"
     files = {"app/kustomization.yaml": f"resources:\n  - {resource}\n"}
@@ -137,6 +149,7 @@ def _policy(name: str) -> Callable[[Severity], Case]:
 # A repository policy named like a shipped one replaces it, so shipped rules can report all three.
 CASES: dict[str, Callable[[Severity], Case]] = {
     "schema/deprecated-api": _deprecated,
+    "schema/violation": _violation,
     "render/failed": _render,
     "check/not-run": _not_run,
     **{r.id: _policy(r.id.split("/", 1)[1]) for r in RULES.values() if r.id.startswith("policy/") and r.also},

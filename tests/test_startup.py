@@ -209,3 +209,36 @@ def test_a_directory_walk_imports_pathspec_only_for_a_gitignore(tmp_path: Path) 
     code, modules, out = _loaded(tmp_path, "check", ".")
     assert code == 0, out  # the broken file is ignored, so pathspec did its work
     assert "pathspec" in modules
+
+
+_OPENS = """
+import json, sys
+opened = []
+listings = ("open", "os.scandir", "os.listdir")
+sys.addaudithook(lambda event, args: opened.append(str(args[0])) if event in listings else None)
+from gitops_guard.entry import main
+code = main(sys.argv[1:])
+print(json.dumps({"code": code, "opened": opened}), file=sys.stderr)
+"""
+
+
+def test_a_custom_resource_reads_its_one_catalog_schema_not_the_catalog(tmp_path: Path) -> None:
+    """Schemas are found by group/kind/version on disk: the hook never lists or loads the catalog."""
+    monitor = (
+        "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {name: m}\n"
+        "spec:\n  selector: {matchLabels: {app: m}}\n  endpoints: [{port: http}]\n"
+    )
+    (tmp_path / "sm.yaml").write_text(monitor, encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-c", _OPENS, "check", "sm.yaml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    record = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert record["code"] == 0, proc.stdout
+    schemas = (Path(__file__).resolve().parents[1] / "schemas").as_posix()
+    catalog = [p for p in record["opened"] if p.startswith(schemas)]
+    assert catalog == [f"{schemas}/crds/monitoring.coreos.com/servicemonitor_v1.json"]

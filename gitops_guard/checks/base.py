@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from gitops_guard.finding_at import at_document as at_document
 from gitops_guard.finding_at import at_file as at_file
@@ -23,6 +23,14 @@ class Settings(NamedTuple):
     cwd: Path = Path()  # the working directory (relative "." unless given)
     # PR mode (`check --base REV`): the revision the change is compared against.
     base: str | None = None
+    # An unknown field in a catalog CRD schema (other projects' CRDs, pinned to one upstream
+    # version): "warning" (it may be version skew) or "error".
+    catalog_unknown_fields: str = "warning"
+    # registry.Extension values: enum values and fields operators add to kinds.
+    schema_extensions: tuple[Any, ...] = ()
+    # `check --kubeconfig F [--context C]`: a registry.ClusterCrds, the CRDs the cluster serves
+    # (read by the command, so that checks never reach the cluster client).
+    cluster: Any = None
 
 
 class CheckContext(NamedTuple):

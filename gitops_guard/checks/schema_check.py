@@ -16,7 +16,7 @@ from gitops_guard.errors import ConfigError, ToolError
 from gitops_guard.findings import Finding, Outcome, Severity
 from gitops_guard.resources import Resource
 from gitops_guard.rules import NOT_RUN, Also, Rule
-from gitops_guard.schema.registry import RepoCrd, SchemaHit, SchemaRegistry
+from gitops_guard.schema.registry import ClusterCrds, RepoCrd, SchemaHit, SchemaRegistry
 from gitops_guard.schema.violations import Violation
 
 VIOLATION = Rule(
@@ -28,6 +28,15 @@ VIOLATION = Rule(
     the repository are used for their custom resources, and their
     `x-kubernetes-validations` CEL rules are evaluated. SOPS metadata is removed
     first, as Flux decrypts before applying.
+
+    Custom resources of other projects (cert-manager, prometheus-operator, Gateway
+    API, ...) are checked against the shipped CRD catalog, one pinned upstream
+    version per project (`gitops-guard schemas list`). The operator a repository
+    deploys may be older or newer, so an unknown field there is a warning naming
+    the catalog's project and version (`catalog-unknown-fields: error` in the
+    config makes it an error); wrong types, enum values, missing required fields
+    and CEL rules stay errors. CRDs in the repository and, with `--kubeconfig`,
+    those the cluster serves come first.
 
     FAIL:
         apiVersion: apps/v1
@@ -41,6 +50,14 @@ VIOLATION = Rule(
         spec:
           replicas: 3
     """,
+    when="the object breaks its schema",
+    also=(
+        Also(
+            Severity.WARNING,
+            "a field is unknown to a catalog CRD schema (the operator deployed may be newer "
+            "than the catalog's pinned version)",
+        ),
+    ),
 )
 MISSING = Rule(
     "schema/missing",
@@ -96,11 +113,21 @@ class SchemaCheck:
         settings = ctx.settings
         repo_crds, crd_findings = _repo_crds(ctx.resources)
         yield from crd_findings
+        cluster: ClusterCrds = settings.cluster or ClusterCrds()
+        if cluster.problem is not None:
+            yield at_file(
+                NOT_RUN,
+                ".",
+                f"the cluster's CRDs could not be read ({cluster.problem}); the shipped schemas are used",
+                outcome=Outcome.NOT_CHECKED,
+            )
         registry = SchemaRegistry(
             settings.kubernetes_version,
             locations=settings.schema_locations,
             repo_crds=repo_crds,
+            cluster_crds=cluster.crds,
             cache_dir=settings.cache_dir,
+            extensions=settings.schema_extensions,
         )
         queue: list[tuple[Resource, dict[str, Any], SchemaHit]] = []
         for res in ctx.resources:
@@ -125,12 +152,62 @@ class SchemaCheck:
             yield at_file(NOT_RUN, ".", f"schema check could not run: {exc}", outcome=Outcome.NOT_CHECKED)
             return
         cel_cache: dict[str, bool] = {}
+        skew = _Skew(ctx.resources, strict=settings.catalog_unknown_fields == "error")
         for (res, body, hit), found in zip(queue, results, strict=True):
             for violation in found:
                 if _templated(body, violation.path):
                     continue
-                yield _violation(res, violation)
+                said = (
+                    skew.unknown_field(res, violation.message) if violation.at_key and hit.shipped else None
+                )
+                if said is not None:
+                    message, severity = said
+                    yield _violation(res, violation._replace(message=message), severity=severity)
+                else:
+                    yield _violation(res, violation)
             yield from _cel(res, body, hit, cel_cache)
+
+
+class _Skew:
+    """How an unknown field in a catalog schema is reported: which version, how severe."""
+
+    def __init__(self, resources: Sequence[Resource], *, strict: bool) -> None:
+        self.resources = resources
+        self.strict = strict
+        self._deployed: dict[tuple[str, ...], list[Any]] = {}
+
+    def unknown_field(self, res: Resource, message: str) -> tuple[str, Severity | None] | None:
+        """None for a schema that is not a catalog one (a GitOps CRD: an error as usual)."""
+        from gitops_guard.schema import catalog
+
+        origin = catalog.origin(res.group, res.kind, res.version)
+        if origin is None or origin.tier != catalog.CATALOG:
+            return None
+        label = origin.label()
+        deployed = self._deployed_by_repo(origin.charts)
+        versions = sorted({d.version for d in deployed})
+        if versions == [origin.version.removeprefix("v")]:
+            # The repository deploys the very version the schema is from: no skew to allow for.
+            return f"{message}; not in the schema of {label}, which {deployed[0].path} deploys", None
+        if versions:
+            text = (
+                f"{message}; not in the catalog schema of {label}, but the repository deploys "
+                f"{', '.join(versions)} ({deployed[0].path}), whose schema is not shipped"
+            )
+        else:
+            text = (
+                f"{message}; not in the catalog schema of {label}, the operator version deployed may differ"
+            )
+        return text, None if self.strict else Severity.WARNING
+
+    def _deployed_by_repo(self, charts: tuple[str, ...]) -> list[Any]:
+        if not charts:
+            return []
+        if charts not in self._deployed:
+            from gitops_guard.schema import deployed
+
+            self._deployed[charts] = deployed.find(self.resources, charts)
+        return self._deployed[charts]
 
 
 def _run_engine(
@@ -151,9 +228,15 @@ def _run_engine(
     return [builtin.validate(body, hit) for _, body, hit in queue]
 
 
-def _violation(res: Resource, violation: Violation) -> Finding:
+def _violation(res: Resource, violation: Violation, severity: Severity | None = None) -> Finding:
     return at_document(
-        VIOLATION, res.document, violation.message, path=violation.path, key=violation.at_key, obj=res.ref
+        VIOLATION,
+        res.document,
+        violation.message,
+        path=violation.path,
+        key=violation.at_key,
+        obj=res.ref,
+        severity=severity,
     )
 
 

@@ -1,8 +1,13 @@
 """Find the schema of an apiVersion/kind: the one place that knows the lookup order.
 
 Order: ``--schema-location`` entries (the user overrides everything), CRDs defined
-in the repository being checked, CRD schemas shipped with the tool, then the
+in the repository being checked, CRDs the live cluster serves (``check --kubeconfig``),
+CRD schemas shipped with the tool (the GitOps CRDs and the catalog), then the
 built-in Kubernetes schemas of the target version.
+
+Shipped schemas are found by group/kind/version on disk, one file per lookup: a run
+never lists or loads the catalog. ``schema-extensions`` from the config (allowed enum
+values and fields an operator adds to a kind) are applied to whichever schema is found.
 """
 
 from __future__ import annotations
@@ -10,12 +15,13 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from gitops_guard.datafiles import data_dir
 from gitops_guard.schema.builtin import BuiltinSchemas, kind_suffix
+from gitops_guard.schema.extensions import Extension
 
 _TEMPLATE_VAR = re.compile(r"\{\{\s*\.(\w+)\s*\}\}")
 
@@ -26,6 +32,8 @@ class SchemaHit(NamedTuple):
     key: str  # unique per schema, for caching compiled validators
     # False when the schema is known to carry no x-kubernetes-validations (no CEL walk needed).
     may_have_rules: bool = True
+    # True for a schema shipped with the tool (schemas/crds): its origin is in catalog.py.
+    shipped: bool = False
 
 
 class RepoCrd(NamedTuple):
@@ -36,6 +44,13 @@ class RepoCrd(NamedTuple):
     path: str  # file that defines the CRD
 
 
+class ClusterCrds(NamedTuple):
+    """``check --kubeconfig``: the CRDs a cluster serves, or why they could not be read."""
+
+    crds: tuple[RepoCrd, ...] = ()
+    problem: str | None = None
+
+
 class SchemaRegistry:
     def __init__(
         self,
@@ -43,12 +58,16 @@ class SchemaRegistry:
         *,
         locations: Iterable[str] = (),
         repo_crds: Iterable[RepoCrd] = (),
+        cluster_crds: Iterable[RepoCrd] = (),
         cache_dir: Path | None = None,
+        extensions: Sequence[Extension] = (),
     ) -> None:
         self.k8s_version = k8s_version
         self.builtin = BuiltinSchemas(k8s_version, cache_dir)
         self.locations = list(locations)
         self.repo_crds = {(c.group, c.version, c.kind): c for c in repo_crds}
+        self.cluster_crds = {(c.group, c.version, c.kind): c for c in cluster_crds}
+        self.extensions = list(extensions)
         self.shipped_dir = data_dir("schemas") / "crds"
         self.cache_dir = cache_dir
         self._memo: dict[tuple[str, str], SchemaHit | None] = {}
@@ -56,7 +75,10 @@ class SchemaRegistry:
     def lookup(self, api_version: str, kind: str) -> SchemaHit | None:
         key = (api_version, kind)
         if key not in self._memo:
-            self._memo[key] = self._find(api_version, kind)
+            hit = self._find(api_version, kind)
+            if hit is not None and self.extensions:
+                hit = _extended(hit, api_version, kind, self.extensions)
+            self._memo[key] = hit
         return self._memo[key]
 
     def _find(self, api_version: str, kind: str) -> SchemaHit | None:
@@ -68,11 +90,14 @@ class SchemaRegistry:
         crd = self.repo_crds.get((group, version, kind))
         if crd is not None:
             return SchemaHit(crd.schema, f"CRD in {crd.path}", f"repo:{group}/{version}/{kind}")
+        crd = self.cluster_crds.get((group, version, kind))
+        if crd is not None:
+            return SchemaHit(crd.schema, f"CRD served by {crd.path}", f"cluster:{group}/{version}/{kind}")
         if group:
             shipped = self.shipped_dir / group / f"{kind.lower()}_{version}.json"
             schema = _read_json(shipped)
             if schema is not None:
-                return SchemaHit(schema, f"shipped CRD schema {group}", f"shipped:{shipped}")
+                return SchemaHit(schema, f"shipped CRD schema {group}", f"shipped:{shipped}", shipped=True)
         builtin = self.builtin.get(group, version, kind)
         if builtin is not None:
             major, minor = self.k8s_version
@@ -138,6 +163,51 @@ class SchemaRegistry:
             tmp.write_bytes(body)
             tmp.replace(cached)
         return schema if isinstance(schema, dict) else None
+
+
+def _extended(hit: SchemaHit, api_version: str, kind: str, extensions: Sequence[Extension]) -> SchemaHit:
+    group = api_version.rpartition("/")[0]
+    mine = [e for e in extensions if e.kind == kind and e.api_version in (api_version, group)]
+    if not mine:
+        return hit
+    import copy
+
+    schema = copy.deepcopy(hit.schema)
+    for ext in mine:
+        for node in _nodes_at(schema, ext.path):
+            if ext.enum and isinstance(node.get("enum"), list):
+                node["enum"] = [*node["enum"], *(v for v in ext.enum if v not in node["enum"])]
+            if ext.fields:
+                props = node.setdefault("properties", {})
+                for name in ext.fields:
+                    props.setdefault(name, {})
+    return hit._replace(schema=schema, key=f"{hit.key}+extended", source=f"{hit.source} (extended)")
+
+
+def _nodes_at(schema: dict[str, Any], path: Sequence[str]) -> list[dict[str, Any]]:
+    """The schema nodes ``path`` reaches, looking through allOf/anyOf/oneOf branches."""
+    nodes = [schema]
+    for step in path:
+        found: list[dict[str, Any]] = []
+        for node in _with_branches(nodes):
+            nxt = node.get("items") if step == "[]" else node.get("properties", {}).get(step)
+            if isinstance(nxt, dict):
+                found.append(nxt)
+        nodes = found
+    return _with_branches(nodes)
+
+
+def _with_branches(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    todo = list(nodes)
+    while todo:
+        node = todo.pop()
+        out.append(node)
+        for junctor in ("allOf", "anyOf", "oneOf"):
+            branches = node.get(junctor)
+            if isinstance(branches, list):
+                todo.extend(b for b in branches if isinstance(b, dict))
+    return out
 
 
 def _describes(schema: dict[str, Any], group: str, version: str, kind: str) -> bool:
