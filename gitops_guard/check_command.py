@@ -32,6 +32,7 @@ def run(
     baseline: str | None = None,
     base: str | None = None,
     no_render: bool = False,
+    reports: Sequence[tuple[str, str]] = (),
 ) -> ExitCode:
     """Check, write the report (through ``echo`` unless ``output``) and say how to exit."""
     # A short-lived process that builds hundreds of thousands of acyclic YAML nodes:
@@ -72,4 +73,7 @@ def run(
         Path(output).write_text(text, encoding="utf-8")
     else:
         echo(text)
+    # The same run in more formats (a CI step wants annotations, SARIF and a summary at once).
+    for extra_fmt, path in reports:
+        Path(path).write_text(render(report, extra_fmt), encoding="utf-8")
     return ExitCode.FINDINGS if fails(report, fail_on or config.fail_on or "error") else ExitCode.OK

@@ -58,6 +58,13 @@ def cli() -> None:
     is_flag=True,
     help="Check files as written: do not build kustomizations or render local Helm charts.",
 )
+@click.option(
+    "--report",
+    "reports",
+    multiple=True,
+    metavar="FORMAT=FILE",
+    help="Also write the report as FORMAT to FILE (repeatable), from the same run.",
+)
 def check(
     paths: tuple[str, ...],
     fmt: str | None,
@@ -72,6 +79,7 @@ def check(
     baseline: str | None,
     base: str | None,
     no_render: bool,
+    reports: tuple[str, ...],
 ) -> None:
     """Validate files or directories (default: the current directory)."""
     from gitops_guard.check_command import run
@@ -91,8 +99,18 @@ def check(
         baseline=baseline,
         base=base,
         no_render=no_render,
+        reports=[_report_option(r) for r in reports],
     )
     raise _Exit(code)
+
+
+def _report_option(value: str) -> tuple[str, str]:
+    fmt, sep, path = value.partition("=")
+    if not sep or not path or fmt not in FORMATS:
+        raise click.BadParameter(
+            f"{value!r}: expected FORMAT=FILE with FORMAT one of {', '.join(FORMATS)}", param_hint="--report"
+        )
+    return fmt, path
 
 
 @cli.command()
@@ -103,6 +121,20 @@ def check(
 @click.option("--context", "kube_context", help="With --kubeconfig: the context to use.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--kubernetes-version", help="Kubernetes minor version for Helm rendering, e.g. 1.31.")
+@click.option(
+    "--color",
+    "color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour the text diff (auto: on a terminal, unless NO_COLOR is set).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Config file (default: .gitops-guard.yaml found upward); its diff.hide applies.",
+)
 def diff(
     paths: tuple[str, ...],
     base: str | None,
@@ -111,6 +143,8 @@ def diff(
     kube_context: str | None,
     fmt: str,
     kubernetes_version: str | None,
+    color: str,
+    config_path: str | None,
 ) -> None:
     """Show what a change would do: per Application/Kustomization, the objects it would
     create, update and prune.  Exit 0 when nothing differs, 1 when something does."""
@@ -124,22 +158,33 @@ def diff(
         raise ConfigError("--base and --kubeconfig cannot be combined")
     if head is not None and base is None:
         raise ConfigError("--head needs --base")
+    from gitops_guard.config import find_config, load_config
+    from gitops_guard.diff import noise
+
+    config = load_config(Path(config_path) if config_path else find_config(Path.cwd()))
+    hide = config.diff_hide if config.diff_hide is not None else noise.DEFAULT_HIDE
     if kubeconfig is not None:
         from gitops_guard.diff.live import live_diff
 
-        differs, text = live_diff(paths, Path(kubeconfig), kube_context, fmt=fmt, kube=kube)
-        click.echo(text, nl=False)
+        differs, text = live_diff(paths, Path(kubeconfig), kube_context, fmt=fmt, kube=kube, hide=hide)
+        colour = fmt == "text" and _use_colour(color)
+        if colour:
+            from gitops_guard.diff.render_text import paint
+
+            text = paint(text)
+        # click strips escape sequences from what is not a terminal unless told otherwise.
+        click.echo(text, nl=False, color=colour)
         raise _Exit(ExitCode.FINDINGS if differs else ExitCode.OK)
     assert base is not None
     from gitops_guard.diff import render_text
     from gitops_guard.diff.revdiff import compare
 
-    result = compare(Path.cwd(), base, head, paths, cache_bin=cache_dir() / "bin", kube=kube)
+    result = compare(Path.cwd(), base, head, paths, cache_bin=cache_dir() / "bin", kube=kube, hide=hide)
     if fmt == "json":
         click.echo(render_text.as_json(result), nl=False)
     else:
-        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        click.echo(render_text.text(result, colour=colour), nl=False)
+        colour = _use_colour(color)
+        click.echo(render_text.text(result, colour=colour), nl=False, color=colour)
     raise _Exit(ExitCode.FINDINGS if result.differs else ExitCode.OK)
 
 
@@ -296,6 +341,100 @@ def rollback(
         )
     click.echo(result.render(), nl=False)
     raise _Exit(_sync_exit([result]))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--base", required=True, help="The revision the pull request merges into (e.g. its base SHA).")
+@click.option("--head", help="The revision to report on (default: the working tree at HEAD).")
+@click.option("--repo", help="OWNER/NAME (default: GITHUB_REPOSITORY).")
+@click.option("--pr", type=click.IntRange(min=1), help="Pull request number (default: GITHUB_EVENT_PATH).")
+@click.option("--dry-run", is_flag=True, help="Print the comment body (every part) instead of posting it.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file.")
+@click.option("--kubernetes-version", help="Kubernetes minor version of the schemas, e.g. 1.31.")
+@click.option(
+    "--findings",
+    "findings_file",
+    type=click.Path(dir_okay=False),
+    help="Use this `check --format json` report instead of running the checks again.",
+)
+@click.option(
+    "--summary",
+    "summary_file",
+    type=click.Path(dir_okay=False),
+    help="Also append the whole report (up to 1 MiB) to FILE, e.g. $GITHUB_STEP_SUMMARY.",
+)
+@click.option(
+    "--id",
+    "ident",
+    default="default",
+    show_default=True,
+    help="Names this report, so several workflows can each keep their own comment.",
+)
+@click.option(
+    "--max-comments",
+    type=click.IntRange(min=1, max=50),
+    default=10,
+    show_default=True,
+    help="At most this many comments for one report; the rest is cut with a note.",
+)
+def comment(
+    paths: tuple[str, ...],
+    base: str,
+    head: str | None,
+    repo: str | None,
+    pr: int | None,
+    dry_run: bool,
+    config_path: str | None,
+    kubernetes_version: str | None,
+    findings_file: str | None,
+    summary_file: str | None,
+    ident: str,
+    max_comments: int,
+) -> None:
+    """Post the report as one sticky pull-request comment, updated on every run.
+
+    Findings, the objects the merge deletes, and the rendered diff per
+    Application/Kustomization.  Exit 0 when posted (findings do not fail it: `check`
+    does), 2 for a usage or permission problem (token, repository, pull request),
+    3 when GitHub cannot be reached or keeps refusing (rate limit, 5xx).
+    """
+    import re
+
+    from gitops_guard.github.command import Options, run
+
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", ident):
+        raise ConfigError(f"--id must be letters, digits, '.', '_' or '-', not {ident!r}")
+    opts = Options(
+        base=base,
+        head=head,
+        paths=paths,
+        repo=repo,
+        pr=pr,
+        dry_run=dry_run,
+        config_path=config_path,
+        kubernetes_version=kubernetes_version,
+        findings_file=findings_file,
+        summary_file=summary_file,
+        ident=ident,
+        max_comments=max_comments,
+    )
+    result = run(opts, Path.cwd(), os.environ)
+    if dry_run:
+        for i, body in enumerate(result.bodies, start=1):
+            if len(result.bodies) > 1:
+                click.echo(f"----- comment {i} of {len(result.bodies)} -----")
+            click.echo(body, nl=not body.endswith("\n"))
+    click.echo(f"gitops-guard: {result.message}", err=True)
+    raise _Exit(ExitCode.OK)
+
+
+def _use_colour(choice: str) -> bool:
+    """``--color``: ``auto`` colours only a terminal, and never when ``NO_COLOR`` is set
+    (https://no-color.org: present and not empty)."""
+    if choice != "auto":
+        return choice == "always"
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
 @cli.command()

@@ -7,6 +7,8 @@ schema-locations: [schemas/]    # directories or kubeconform-style templates
 fail-on: error                  # error | warning | never
 ignore: ["vendor/**"]           # paths never checked (gitignore syntax)
 render: false                   # do not build kustomizations / Helm charts (default: true)
+diff:                           # what `diff` and `comment` leave out of object diffs
+  hide: [helm-chart-labels, checksum-annotations, ca-bundles]   # the default; [] shows all
 rules:
   schema/missing: error         # a severity, or "disable"
   secrets: disable              # a family prefix works too
@@ -41,8 +43,10 @@ _KEYS = frozenset(
         "ignore",
         "rules",
         "render",
+        "diff",
     }
 )
+DIFF_HIDE = ("helm-chart-labels", "checksum-annotations", "ca-bundles")
 
 
 class RuleConfig(NamedTuple):
@@ -60,6 +64,7 @@ class Config(NamedTuple):
     rules: Mapping[str, RuleConfig] = MappingProxyType({})
     source: Path | None = None
     render: bool | None = None  # None: not said (rendering is on)
+    diff_hide: tuple[str, ...] | None = None  # None: not said (DIFF_HIDE)
 
     def for_rule(self, rule_id: str) -> RuleConfig:
         """The most specific entry wins: ``schema/missing`` over ``schema``."""
@@ -121,6 +126,7 @@ def load_config(path: Path | None, *, _seen: frozenset[Path] = frozenset()) -> C
         rules=_rules(data.get("rules"), err),
         source=path,
         render=_opt_bool(data, "render", err),
+        diff_hide=_diff_hide(data.get("diff"), err),
     )
     return merge(base, cfg)
 
@@ -135,6 +141,7 @@ def merge(base: Config, override: Config) -> Config:
         rules={**base.rules, **override.rules},
         source=override.source or base.source,
         render=override.render if override.render is not None else base.render,
+        diff_hide=override.diff_hide if override.diff_hide is not None else base.diff_hide,
     )
 
 
@@ -202,6 +209,25 @@ def _str_list(
             v = str(relative_to / v)
         out.append(v)
     return tuple(out)
+
+
+def _diff_hide(value: Any, err: _Errors) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        err.fail(("diff",), "'diff' must be a mapping (known key: hide)")
+    for key in value:
+        if key != "hide":
+            err.fail(("diff", key), f"unknown key {key!r} under 'diff' (known: hide)", key=True)
+    hide = value.get("hide")
+    if hide is None:
+        return None
+    if not isinstance(hide, list) or not all(isinstance(h, str) for h in hide):
+        err.fail(("diff", "hide"), f"'diff.hide' must be a list of: {', '.join(DIFF_HIDE)}")
+    for i, item in enumerate(hide):
+        if item not in DIFF_HIDE:
+            err.fail(("diff", "hide", i), f"unknown diff.hide entry {item!r} (known: {', '.join(DIFF_HIDE)})")
+    return tuple(hide)
 
 
 def _rules(value: Any, err: _Errors) -> dict[str, RuleConfig]:

@@ -116,3 +116,29 @@ class Finding(NamedTuple):
             "outcome": self.outcome.value,
             "fingerprint": self.fingerprint,
         }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Finding:
+        """The finding a version-1 JSON report holds (``to_json``'s inverse, without the
+        fingerprint key); KeyError, TypeError or ValueError when ``data`` is not one."""
+        obj = data.get("object")
+        ref = None
+        if obj is not None:
+            ref = ObjectRef(str(obj["apiVersion"]), str(obj["kind"]), obj.get("namespace"), obj.get("name"))
+
+        def position(key: str) -> int | None:
+            value = data.get(key)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+                raise TypeError(f"{key} must be a number")
+            return value
+
+        return cls(
+            rule=str(data["rule"]),
+            severity=Severity(data["severity"]),
+            path=str(data["path"] or ""),
+            line=position("line"),
+            column=position("column"),
+            message=str(data["message"]),
+            object=ref,
+            outcome=Outcome(data.get("outcome") or Outcome.VIOLATION.value),
+        )

@@ -68,6 +68,8 @@ HEAVY = (
     "gitops_guard.gitops.kustomize_scope",
     "gitops_guard.cluster",
     "gitops_guard.diff",
+    "gitops_guard.github",
+    "urllib.request",
 )
 
 # Standard-library modules the hook's path does without: value types are NamedTuples or

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_guard.diff import ignore as ignore_mod
+from gitops_guard.diff import noise
 from gitops_guard.diff.objects import mask_secrets, normalize, unified
 from gitops_guard.diff.revdiff import GroupDiff, ObjectChange
 from gitops_guard.errors import ConfigError
@@ -54,7 +55,9 @@ def live_diff(
     fmt: str,
     kube: tuple[int, int],
     cache_bin: Path | None = None,
+    hide: Sequence[str] = noise.DEFAULT_HIDE,
 ) -> tuple[bool, str]:
+    """``hide``: the noise categories left out of the object diffs (see ``diff.noise``)."""
     from gitops_guard.cluster import Client
     from gitops_guard.diff import render_text
 
@@ -62,7 +65,7 @@ def live_diff(
     with tempfile.TemporaryDirectory(prefix="gitops-guard-live-") as tmp:
         targets = collect_targets(paths or (".",), cwd, Path(tmp), cache_bin, kube)
         with Client.from_kubeconfig(kubeconfig, context=context) as client:
-            groups = [compare_target(client, t) for t in targets]
+            groups = [compare_target(client, t, tuple(hide)) for t in targets]
             server = client.config.server
     groups = [g for g in groups if g.changes or g.errors]
     differs = bool(groups)
@@ -155,7 +158,7 @@ def _manifest_target(path: Path, raw: str, scratch: Path, cache_bin: Path | None
 # ---------------------------------------------------------------------- comparison
 
 
-def compare_target(client: Any, target: Target) -> GroupDiff:
+def compare_target(client: Any, target: Target, hide: tuple[str, ...] = noise.DEFAULT_HIDE) -> GroupDiff:
     from gitops_guard.cluster.errors import ApiError, UnknownKind
 
     group = GroupDiff(target.label, target.path, target.line, target.automated_prune)
@@ -180,6 +183,8 @@ def compare_target(client: Any, target: Target) -> GroupDiff:
         a = normalize(before) if before is not None else None
         b = normalize(after)
         mask_secrets([a, b])
+        noise.strip(a, hide)
+        noise.strip(b, hide)
         if a is None:
             group.changes.append(ObjectChange("create", key, unified(None, b, str(key)), api))
         else:
@@ -193,6 +198,7 @@ def compare_target(client: Any, target: Target) -> GroupDiff:
                 continue
             a = normalize(live)
             mask_secrets([a])
+            noise.strip(a, hide)
             text = unified(a, None, str(key))
             api = str(live.get("apiVersion"))
             group.changes.append(ObjectChange("delete", key, text, api, pruned=target.automated_prune))

@@ -48,7 +48,9 @@ def mask_secrets(objects: Iterable[dict[str, Any] | None]) -> None:
 
     Every distinct value gets its own mask of ``+`` characters, so a changed value
     still shows as changed, while the mask's length says nothing about the value's.
+    Credentials the secret detectors find in other objects are masked too (``redact``).
     """
+    objects = list(objects)
     secrets = [o for o in objects if o is not None and is_secret(o)]
     values: set[str] = set()
     for obj in secrets:
@@ -72,14 +74,17 @@ def mask_secrets(objects: Iterable[dict[str, Any] | None]) -> None:
         if isinstance(annotations, dict):
             # kubectl's last-applied copy would repeat the values in clear text.
             annotations.pop("kubectl.kubernetes.io/last-applied-configuration", None)
+    from gitops_guard.diff.redact import mask_credentials
+
+    mask_credentials(objects, masker)
 
 
 def to_yaml(obj: Mapping[str, Any] | None) -> str:
     if obj is None:
         return ""
-    import yaml
+    from gitops_guard.diff.yaml_text import dump
 
-    return yaml.safe_dump(dict(obj), sort_keys=True, default_flow_style=False, allow_unicode=True, width=120)
+    return dump(obj)
 
 
 def unified(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None, label: str) -> str:

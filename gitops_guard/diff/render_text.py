@@ -47,6 +47,12 @@ def groups_text(title: str, groups: list[GroupDiff], *, empty: str, colour: bool
     return "\n".join(lines) + "\n"
 
 
+def paint(text: str) -> str:
+    """Colour the diff lines of an already printed diff (headers stay plain)."""
+    lines = text.split("\n")
+    return "\n".join(_paint(line) for line in lines)
+
+
 def _paint(line: str) -> str:
     if line.startswith(("+++", "---")):
         return line

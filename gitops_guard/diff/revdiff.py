@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitops_guard.diff import revisions
+from gitops_guard.diff import noise, revisions
 from gitops_guard.diff.objects import ObjectKey, mask_secrets, normalize, unified
 from gitops_guard.source.limits import Limits
 
@@ -72,7 +72,9 @@ def compare(
     *,
     cache_bin: Path | None = None,
     kube: tuple[int, int] = (1, 37),
+    hide: Sequence[str] = noise.DEFAULT_HIDE,
 ) -> RevisionDiff:
+    """``hide``: the noise categories left out of the object diffs (see ``diff.noise``)."""
     repo_root = revisions.toplevel(cwd)
     base_commit = revisions.resolve(repo_root, base)
     head_rev = revisions.resolve(repo_root, head) if head else revisions.WORKTREE
@@ -97,7 +99,7 @@ def compare(
         )
         before = _side(base_root, urls, scratch / "base-build", cache_bin, kube)
         after = _side(head_root, urls, scratch / "head-build", cache_bin, kube)
-        groups = _groups(before, after, changed, scope)
+        groups = _groups(before, after, changed, scope, tuple(hide))
     return RevisionDiff(base_commit, head_rev, changed, groups)
 
 
@@ -190,7 +192,9 @@ def _under(path: str, directory: str) -> bool:
     return not directory or path == directory or path.startswith(directory.rstrip("/") + "/")
 
 
-def _groups(before: _Side, after: _Side, changed_list: list[str], scope: list[str]) -> list[GroupDiff]:
+def _groups(
+    before: _Side, after: _Side, changed_list: list[str], scope: list[str], hide: tuple[str, ...]
+) -> list[GroupDiff]:
     changed = set(changed_list)
     changed_dirs = {p.rpartition("/")[0] or "." for p in changed}
     groups: list[GroupDiff] = []
@@ -219,7 +223,7 @@ def _groups(before: _Side, after: _Side, changed_list: list[str], scope: list[st
             )
         ):
             continue
-        groups.append(_deployer_group(before, old, after, new))
+        groups.append(_deployer_group(before, old, after, new, hide))
     loose = sorted(
         p
         for p in changed
@@ -229,11 +233,11 @@ def _groups(before: _Side, after: _Side, changed_list: list[str], scope: list[st
     )
     loose = [p for p in loose if not scope or any(_under(p, s) for s in scope)]
     if loose:
-        groups.append(_files_group(before, after, loose))
+        groups.append(_files_group(before, after, loose, hide))
     return [g for g in groups if g.changes or g.errors or g.status != "changed"]
 
 
-def _deployer_group(before: _Side, old: Any, after: _Side, new: Any) -> GroupDiff:
+def _deployer_group(before: _Side, old: Any, after: _Side, new: Any, hide: tuple[str, ...]) -> GroupDiff:
     deployer = new if new is not None else old
     side = after if new is not None else before
     path = side.model.file_rel.get(deployer.path) or deployer.path
@@ -255,7 +259,7 @@ def _deployer_group(before: _Side, old: Any, after: _Side, new: Any) -> GroupDif
     # A side that failed to render says nothing about deletions: never report a prune from it.
     failed_new = bool(desired_new and desired_new.errors)
     group.changes = _changes(
-        objects_old, objects_new, prune=group.automated_prune, trust_deletes=not failed_new
+        objects_old, objects_new, prune=group.automated_prune, trust_deletes=not failed_new, hide=hide
     )
     return group
 
@@ -276,11 +280,11 @@ def _prunes(deployer: Any, *, removed: bool) -> bool:
     )
 
 
-def _files_group(before: _Side, after: _Side, rels: list[str]) -> GroupDiff:
+def _files_group(before: _Side, after: _Side, rels: list[str], hide: tuple[str, ...]) -> GroupDiff:
     group = GroupDiff(label="files no Application or Kustomization applies", path="")
     old = _objects_of(before, rels, group.errors)
     new = _objects_of(after, rels, group.errors)
-    group.changes = _changes(old, new, prune=False, trust_deletes=True)
+    group.changes = _changes(old, new, prune=False, trust_deletes=True, hide=hide)
     return group
 
 
@@ -298,6 +302,7 @@ def _changes(
     *,
     prune: bool,
     trust_deletes: bool,
+    hide: tuple[str, ...] = noise.DEFAULT_HIDE,
 ) -> list[ObjectChange]:
     out: list[ObjectChange] = []
     for key in sorted(set(old) | set(new)):
@@ -305,6 +310,8 @@ def _changes(
         b = normalize(new[key]) if key in new else None
         api = str((b or a or {}).get("apiVersion") or "")
         mask_secrets([a, b])
+        noise.strip(a, hide)
+        noise.strip(b, hide)
         if a is not None and b is not None:
             text = unified(a, b, str(key))
             if text:

@@ -242,3 +242,21 @@ def test_unreachable_cluster_is_exit_3(tmp_path: Path) -> None:
     proc = run_cli("diff", "a.yaml", "--kubeconfig", str(kubeconfig), cwd=tmp_path)
     assert proc.returncode == 3 and "Traceback" not in proc.stderr
     assert "127.0.0.1:9" in proc.stderr
+
+
+def test_chart_noise_is_hidden_unless_the_config_shows_it(
+    dev_cluster: DevCluster, client: Client, ns: str, tmp_path: Path
+) -> None:
+    """A changed ``checksum/*`` annotation alone is noise in the live diff, as in ``--base``."""
+    desired = _cm("a", ns, "info", annotations={"checksum/config": "new"})
+    (tmp_path / "a.yaml").write_text(json.dumps(desired), encoding="utf-8")
+    _apply(client, _cm("a", ns, "info", annotations={"checksum/config": "old"}))
+    code, report = _diff(dev_cluster, tmp_path, "a.yaml")
+    assert (code, report["groups"]) == (0, [])
+
+    (tmp_path / ".gitops-guard.yaml").write_text("diff:\n  hide: []\n", encoding="utf-8")
+    code, report = _diff(dev_cluster, tmp_path, "a.yaml")
+    assert code == 1
+    (change,) = [c for g in report["groups"] for c in g["changes"]]
+    assert change["action"] == "update"
+    assert "-    checksum/config: old\n+    checksum/config: new\n" in change["diff"]
