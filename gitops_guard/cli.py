@@ -201,8 +201,9 @@ def _duration(value: str | None) -> float | None:
 
 def _client(kubeconfig: str | None, context: str | None) -> Any:
     from gitops_guard.cluster import Client
+    from gitops_guard.cluster.in_cluster import load_config
 
-    return Client.from_kubeconfig(kubeconfig, context=context)
+    return Client(load_config(kubeconfig, context=context))
 
 
 _HISTORY_NS = "gitops-guard"
@@ -341,6 +342,64 @@ def rollback(
         )
     click.echo(result.render(), nl=False)
     raise _Exit(_sync_exit([result]))
+
+
+@cli.command()
+@click.argument("app_files", metavar="APP.yaml...", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@_with_cluster_options
+@click.option("--interval", help="Poll every app's source this often, e.g. 30s (default: each app's own).")
+@click.option("--metrics-addr", metavar="HOST:PORT", help="Serve /metrics and /healthz here, e.g. :8080.")
+@click.option(
+    "--lease-duration", default="15s", show_default=True, help="How long an app's Lease outlives its holder."
+)
+@click.option(
+    "--shutdown-grace", default="25s", show_default=True, help="How long SIGTERM waits for syncs in progress."
+)
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info")
+def run(
+    app_files: tuple[str, ...],
+    kubeconfig: str | None,
+    kube_context: str | None,
+    history_namespace: str,
+    interval: str | None,
+    metrics_addr: str | None,
+    lease_duration: str,
+    shutdown_grace: str,
+    log_level: str,
+) -> None:
+    """Keep apps synced: poll their sources, sync new revisions, self-heal drift, until SIGTERM.
+
+    One Lease per app (in --history-namespace) makes sure two engines never write one app;
+    several replicas share the apps. Logs are JSON lines on stderr."""
+    from gitops_guard.sync.runner import RunOptions
+    from gitops_guard.sync.runner import run as run_loop
+
+    options = RunOptions(
+        interval=_positive("--interval", interval),
+        metrics_addr=metrics_addr,
+        kubeconfig=kubeconfig,
+        context=kube_context,
+        namespace=history_namespace,
+        lease_duration=_positive("--lease-duration", lease_duration) or 15.0,
+        grace=_duration_of("--shutdown-grace", shutdown_grace) or 0.0,
+        log_level=log_level,
+    )
+    raise _Exit(ExitCode(run_loop([Path(p) for p in app_files], options, stream=sys.stderr)))
+
+
+def _duration_of(option: str, value: str | None) -> float | None:
+    if value is None:
+        return None
+    from gitops_guard.sync.schedule import parse_duration
+
+    return parse_duration(value, what=option)
+
+
+def _positive(option: str, value: str | None) -> float | None:
+    seconds = _duration_of(option, value)
+    if seconds is not None and seconds <= 0:
+        raise ConfigError(f"{option}: must be more than 0")
+    return seconds
 
 
 @cli.command()

@@ -68,6 +68,9 @@ HEAVY = (
     "gitops_guard.gitops.kustomize_scope",
     "gitops_guard.cluster",
     "gitops_guard.diff",
+    "gitops_guard.sync",
+    "prometheus_client",
+    "http.server",
     "gitops_guard.github",
     "urllib.request",
 )
@@ -166,6 +169,9 @@ def test_options_and_other_commands_go_through_click(tmp_path: Path, args: tuple
     code, modules, out = _loaded(tmp_path, *args)
     assert code == 0
     assert "click" in modules and "gitops_guard.cli" in modules
+    # The run loop's modules (engine, leases, metrics server) load only for `run`/`sync`.
+    engine_side = ("gitops_guard.sync", "gitops_guard.cluster", "prometheus_client", "http.server")
+    assert [m for m in modules if m.startswith(engine_side)] == []
     if "json" in args:
         assert json.loads(out)["summary"]["documents"] == 2
 

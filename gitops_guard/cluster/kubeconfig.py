@@ -54,6 +54,8 @@ class ClusterConfig:
     client_cert_pem: bytes | None = field(default=None, repr=False)
     client_key_pem: bytes | None = field(default=None, repr=False)
     token: str | None = field(default=None, repr=False)
+    # Where the token came from; re-read now and then (a service-account token is rotated).
+    token_file: str | None = None
     exec_plugin: ExecPlugin | None = None
     source: str = ""
 
@@ -181,8 +183,10 @@ def _resolve(merged: _Merged, context: str | None, *, source: str) -> ClusterCon
     )
 
     token = user.get("token")
+    token_file = None
     if not token and user.get("tokenFile"):
         token = _file(user, "tokenFile", user_file, "token file").decode("utf-8").strip()
+        token_file = str((user_file.parent / Path(str(user["tokenFile"])).expanduser()).resolve())
     namespace = ctx.get("namespace")
     server_name = cluster.get("tls-server-name")
     return ClusterConfig(
@@ -195,6 +199,7 @@ def _resolve(merged: _Merged, context: str | None, *, source: str) -> ClusterCon
         client_cert_pem=_material(user, "client-certificate", user_file),
         client_key_pem=_material(user, "client-key", user_file),
         token=token if isinstance(token, str) and token else None,
+        token_file=token_file,
         exec_plugin=exec_plugin,
         source=source,
     )

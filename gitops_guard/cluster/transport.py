@@ -39,6 +39,9 @@ _STALE = (
     ssl.SSLEOFError,
 )
 _MAX_THROTTLE_RETRIES = 5
+# How often a token file is read again: kubelet rotates projected service-account tokens well
+# before they expire, and client-go re-reads the file once a minute.
+_TOKEN_RELOAD = 60.0
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ class Transport:
         self._expires: float | None = None
         self._ssl: ssl.SSLContext | None = None
         self._headers: dict[str, str] = {}
+        self._token_read = time.monotonic()
         if config.exec_plugin is None:
             self._install(config.token, config.client_cert_pem, config.client_key_pem)
 
@@ -96,6 +100,24 @@ class Transport:
             headers["Authorization"] = f"Bearer {token}"
         self._headers = headers
         self._generation += 1
+
+    def _reload_token(self, *, now: bool = False) -> None:
+        """Read the token file again if a minute has passed (or ``now``); a file that cannot be
+        read keeps the token already in use (kubelet replaces the file atomically)."""
+        path = self.config.token_file
+        if path is None or self.config.exec_plugin is not None:
+            return
+        with self._lock:
+            if not now and time.monotonic() - self._token_read < _TOKEN_RELOAD:
+                return
+            self._token_read = time.monotonic()
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    token = handle.read().strip()
+            except OSError:
+                return
+            if token:
+                self._headers = dict(self._headers, Authorization=f"Bearer {token}")
 
     def _refresh(self, *, seen: int | None = None) -> None:
         """Run the exec plugin (again), unless another thread already did since ``seen``."""
@@ -143,6 +165,7 @@ class Transport:
             target += "?" + urllib.parse.urlencode(query)
         if not self._credentials_current():
             self._refresh(seen=self._generation)
+        self._reload_token()
         throttled = 0
         reauthenticated = False
         while True:
@@ -160,6 +183,11 @@ class Transport:
                 # The plugin's credential was revoked or expired early: ask it for a new one.
                 reauthenticated = True
                 self._refresh(seen=generation)
+                continue
+            if response.status == 401 and self.config.token_file and not reauthenticated:
+                # The token was rotated since it was last read.
+                reauthenticated = True
+                self._reload_token(now=True)
                 continue
             if response.status in ok or response.status in allow:
                 return response
