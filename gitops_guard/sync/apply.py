@@ -96,7 +96,7 @@ class Applier:
                     if group.kind is GroupKind.APPLY:
                         self._apply_group(group, pool)
                     else:
-                        self._prune_group(group)
+                        self._prune_group(group, pool)
         except SyncFailed as failed:
             self._sync_fail_hooks()
             raise SyncFailed(str(failed), self.outcomes) from None
@@ -137,18 +137,25 @@ class Applier:
             ]
             self._wait_healthy(waits, f"{group.phase} wave {label}")
 
-    def _prune_group(self, group: Group) -> None:
-        for step in group.steps:
-            api, key = str(step.obj.get("apiVersion")), step.key
-            try:
-                self.client.delete(
-                    api, key.kind, key.name, key.namespace or None, propagation=self.options.prune_propagation
-                )
-            except ClusterError as exc:
-                self.outcomes.append(Outcome(str(key), "prune", "failed", str(exc)))
-                raise SyncFailed(f"prune {key}: {exc}", self.outcomes) from None
-            self.outcomes.append(Outcome(str(key), "prune", "pruned"))
-            self.log(f"pruned {key}")
+    def _prune_group(self, group: Group, pool: ThreadPoolExecutor) -> None:
+        """Delete in the plan's (reverse) order; a run of one kind goes out concurrently."""
+        self.log(f"{group.phase} {group.kind.value}: deleting {len(group.steps)} object(s)")
+        for batch in _same_kind_runs(group.steps):
+            outcomes = list(pool.map(self._delete_safely, batch))
+            self.outcomes += outcomes
+            failed = [o for o in outcomes if o.result == "failed"]
+            if failed:
+                raise SyncFailed(f"prune {failed[0].key}: {failed[0].message}", self.outcomes)
+
+    def _delete_safely(self, step: PlanStep) -> Outcome:
+        api, key = str(step.obj.get("apiVersion")), step.key
+        try:
+            self.client.delete(
+                api, key.kind, key.name, key.namespace or None, propagation=self.options.prune_propagation
+            )
+        except ClusterError as exc:
+            return Outcome(str(key), "prune", "failed", str(exc))
+        return Outcome(str(key), "prune", "pruned")
 
     def _sync_fail_hooks(self) -> None:
         for group in self.plan.groups:

@@ -101,7 +101,9 @@ class EngineReconciler:
         )
 
     def drift(self, app: LoadedApp, client: Any, revision: str) -> int:
-        return engine.drift(app.spec, client, revision)
+        return engine.drift(
+            app.spec, client, revision, history_namespace=self.history_namespace, cache=self.cache
+        )
 
     def ready(self, app: LoadedApp, client: Any) -> bool:
         from gitops_guard.sync.history import HistoryStore, Result
