@@ -1,5 +1,4 @@
-"""Normalisation, secret masking and the per-object unified diff (``ObjectKey``, re-exported
-here, lives in :mod:`gitops_guard.identity`)."""
+"""Normalisation, secret masking and the per-object unified diff."""
 
 from __future__ import annotations
 
@@ -7,8 +6,6 @@ import copy
 import difflib
 from collections.abc import Iterable, Mapping
 from typing import Any
-
-from gitops_guard.identity import ObjectKey as ObjectKey
 
 # Fields the API server owns: never part of a desired/live comparison.
 _SERVER_METADATA = ("managedFields", "resourceVersion", "uid", "creationTimestamp", "generation", "selfLink")

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from gitops_guard.diff import noise, revisions
-from gitops_guard.diff.objects import ObjectKey, mask_secrets, normalize, unified
+from gitops_guard.diff.objects import mask_secrets, normalize, unified
+from gitops_guard.identity import ObjectKey
 from gitops_guard.source.limits import Limits
 
 

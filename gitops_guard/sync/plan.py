@@ -38,9 +38,10 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from gitops_guard import ownership
-from gitops_guard.diff.objects import SERVER_ANNOTATIONS, SERVER_METADATA, ObjectKey
+from gitops_guard.diff.objects import SERVER_ANNOTATIONS, SERVER_METADATA
 from gitops_guard.gitops import argo_annotations as ann
 from gitops_guard.gitops.sync_order import PHASE_ORDER, sync_order
+from gitops_guard.identity import ObjectKey
 
 # The wave of a CreateNamespace step: before every wave an annotation can name
 # (Argo CD reads waves as Go int64).

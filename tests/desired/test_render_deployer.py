@@ -286,24 +286,6 @@ def test_the_tree_must_be_the_one_the_model_was_built_from(tmp_path: Path) -> No
     assert render_deployer(model.deployers[0], model, tmp_path / "a").complete
 
 
-def test_the_former_diff_interface_reads_the_same_layer(tmp_path: Path) -> None:
-    from gitops_guard.diff.desired import DesiredRenderer
-
-    files = {
-        "app.yaml": argo_app("apps/web"),
-        "apps/web/kustomization.yaml": "resources: [cm.yaml, https://github.com/org/base//x]\n",
-        "apps/web/cm.yaml": CM,
-    }
-    state = render(tmp_path, files, "app.yaml")
-    candidates, _ = discover(["."], tmp_path)
-    loaded = load(candidates, Limits())
-    model = apps.build(list(resources_mod.from_files(loaded)), Repository(tmp_path.resolve(), frozenset()),
-                       abspaths={f.path: f.abspath for f in loaded})  # fmt: skip
-    old = DesiredRenderer(model, tmp_path / "scratch", None, (1, 37)).deployer(model.deployers[0])
-    assert old.objects == state.by_key() == {}
-    assert old.errors == state.errors and not old.complete and old.reasons == state.reasons
-
-
 def test_no_renderer_is_a_gap_naming_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from gitops_guard.render import tools
 

@@ -37,7 +37,7 @@ FORBIDDEN = (
     "gitops_guard.check_command",
     "gitops_guard.entry",
     "gitops_guard.report",
-    "gitops_guard.diff.desired",
+    "gitops_guard.desired",
     "gitops_guard.diff.live",
     "gitops_guard.diff.revdiff",
 )
