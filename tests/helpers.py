@@ -71,6 +71,39 @@ def git(repo: Path, *args: str) -> str:
     return subprocess.run(argv, capture_output=True, text=True, env=env, check=True).stdout.strip()
 
 
+FLEET_URL = "https://example.com/org/fleet.git"
+# The Flux GitRepository ``flux-system`` of the fleet repository, as a manifest file's text.
+FLUX_SOURCE = f"""\
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  interval: 1m
+  url: {FLEET_URL}
+  ref: {{branch: main}}
+"""
+
+
+def flux_kustomization(path: str, spec: str = "") -> str:
+    """A Flux Kustomization ``apps`` building ``path`` of ``flux-system``; ``spec``: more spec lines."""
+    return f"""\
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: apps
+  namespace: flux-system
+spec:
+  interval: 10m
+  path: {path}
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+{spec}"""
+
+
 def deployment(*, image: str = "api:1", replicas: int = 1, namespace: str | None = None) -> str:
     """A small valid Deployment named ``api``, as a manifest file's text."""
     ns = f"  namespace: {namespace}\n" if namespace else ""

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require_tool
-from tests.helpers import git, run_cli
+from tests.helpers import FLUX_SOURCE, git, run_cli
 from tests.helpers import write_files as write
 
 FLUX_KS = """\
@@ -25,17 +25,6 @@ spec:
     kind: GitRepository
     name: flux-system
   targetNamespace: api
-"""
-GITREPO = """\
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: 1m
-  url: https://example.com/org/fleet.git
-  ref: {branch: main}
 """
 ARGO_APP = """\
 apiVersion: argoproj.io/v1alpha1
@@ -83,7 +72,7 @@ def fleet(tmp_path: Path) -> Path:
     write(
         root,
         {
-            "clusters/prod/flux-system/gotk-sync.yaml": GITREPO,
+            "clusters/prod/flux-system/gotk-sync.yaml": FLUX_SOURCE,
             "clusters/prod/api.yaml": FLUX_KS.format(prune="true"),
             "clusters/prod/web.yaml": ARGO_APP,
             "apps/api/kustomization.yaml": "resources: [settings.yaml, extra.yaml]\n",
