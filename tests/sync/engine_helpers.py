@@ -11,6 +11,12 @@ from gitops_guard.sync.app_spec import AppSpec, load_app
 from gitops_guard.sync.git_source import GitCache
 from tests.helpers import git, write_files
 
+# An Application syncPolicy that prunes (appended to the app file).
+PRUNE = """\
+  syncPolicy:
+    automated: {prune: true}
+"""
+
 
 class AppRepo:
     """A Git repository holding manifests under ``app/``, and an Argo CD Application for them."""
