@@ -104,6 +104,16 @@ spec:
 {spec}"""
 
 
+def committed_repo(root: Path, files: dict[str, str], message: str = "base") -> Path:
+    """A new Git repository at ``root`` whose first commit holds ``files``."""
+    root.mkdir(parents=True)
+    git(root, "init", "-q", "-b", "main")
+    write_files(root, files)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", message)
+    return root
+
+
 def deployment(*, image: str = "api:1", replicas: int = 1, namespace: str | None = None) -> str:
     """A small valid Deployment named ``api``, as a manifest file's text."""
     ns = f"  namespace: {namespace}\n" if namespace else ""

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require_tool
-from tests.helpers import FLUX_SOURCE, git, run_cli
+from tests.helpers import FLUX_SOURCE, committed_repo, git, run_cli
 from tests.helpers import write_files as write
 
 FLUX_KS = """\
@@ -66,11 +66,8 @@ stringData:
 def fleet(tmp_path: Path) -> Path:
     require_tool("git")
     require_tool("kustomize")
-    root = tmp_path / "fleet"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    write(
-        root,
+    root = committed_repo(
+        tmp_path / "fleet",
         {
             "clusters/prod/flux-system/gotk-sync.yaml": FLUX_SOURCE,
             "clusters/prod/api.yaml": FLUX_KS.format(prune="true"),
@@ -82,8 +79,6 @@ def fleet(tmp_path: Path) -> Path:
             "apps/web/secret.yaml": SECRET.format(value="first-value-aaaa"),
         },
     )
-    git(root, "add", ".")
-    git(root, "commit", "-q", "-m", "base")
     return root
 
 

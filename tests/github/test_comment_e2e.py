@@ -13,7 +13,7 @@ import pytest
 from gitops_guard.github.comment import parse_marker
 from tests.conftest import require_tool
 from tests.github.fake_github import FakeGitHub
-from tests.helpers import git, run_cli
+from tests.helpers import committed_repo, git, run_cli
 from tests.helpers import write_files as write
 
 FLUX = """\
@@ -53,11 +53,8 @@ TOKEN = "ghp_" + "Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2"
 def fleet(tmp_path: Path) -> Path:
     require_tool("git")
     require_tool("kustomize")
-    root = tmp_path / "fleet"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    write(
-        root,
+    root = committed_repo(
+        tmp_path / "fleet",
         {
             "clusters/prod/api.yaml": FLUX,
             "apps/api/kustomization.yaml": "resources: [settings.yaml, extra.yaml, secret.yaml]\n",
@@ -66,8 +63,6 @@ def fleet(tmp_path: Path) -> Path:
             "apps/api/secret.yaml": SECRET.format(value=OLD_PASSWORD),
         },
     )
-    git(root, "add", ".")
-    git(root, "commit", "-q", "-m", "base")
     # The pull request: an update, a pruned deletion, a changed Secret, a token in a ConfigMap.
     write(
         root,

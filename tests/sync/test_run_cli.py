@@ -438,17 +438,14 @@ def test_flux_depends_on_holds_an_app_until_its_dependency_synced(
 ) -> None:
     from gitops_guard.sync.loop import Loop, Options
     from gitops_guard.sync.runner import EngineReconciler
-    from tests.helpers import git, write_files
+    from tests.helpers import committed_repo, git, write_files
     from tests.sync.engine_helpers import deployment
     from tests.sync.loop_helpers import CapturedLog
 
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    git(repo, "init", "-q", "-b", "main")
     broken = deployment("base-web").replace("replicas: 2", "replica: 2")
-    write_files(repo, {"base/d.yaml": broken, "top/cm.yaml": config_map("top")})
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "broken base")
+    repo = committed_repo(
+        tmp_path / "repo", {"base/d.yaml": broken, "top/cm.yaml": config_map("top")}, "broken base"
+    )
     flux = tmp_path / "flux.yaml"
     flux.write_text(FLUX_PAIR.format(repo=repo, namespace=namespace), encoding="utf-8")
     reconciler = EngineReconciler(history_namespace=namespace)
