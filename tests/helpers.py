@@ -86,18 +86,18 @@ spec:
 """
 
 
-def flux_kustomization(path: str, spec: str = "") -> str:
-    """A Flux Kustomization ``apps`` building ``path`` of ``flux-system``; ``spec``: more spec lines."""
+def flux_kustomization(path: str, spec: str = "", *, name: str = "apps", prune: bool = True) -> str:
+    """A Flux Kustomization ``name`` building ``path`` of ``flux-system``; ``spec``: more spec lines."""
     return f"""\
 apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization
 metadata:
-  name: apps
+  name: {name}
   namespace: flux-system
 spec:
   interval: 10m
   path: {path}
-  prune: true
+  prune: {"true" if prune else "false"}
   sourceRef:
     kind: GitRepository
     name: flux-system

@@ -8,24 +8,14 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require_tool
-from tests.helpers import FLUX_SOURCE, committed_repo, git, run_cli
+from tests.helpers import FLUX_SOURCE, committed_repo, flux_kustomization, git, run_cli
 from tests.helpers import write_files as write
 
-FLUX_KS = """\
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: api
-  namespace: flux-system
-spec:
-  interval: 10m
-  path: ./apps/api
-  prune: {prune}
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-  targetNamespace: api
-"""
+
+def _api_kustomization(*, prune: bool) -> str:
+    return flux_kustomization("./apps/api", "  targetNamespace: api\n", name="api", prune=prune)
+
+
 ARGO_APP = """\
 apiVersion: argoproj.io/v1alpha1
 kind: Application
@@ -70,7 +60,7 @@ def fleet(tmp_path: Path) -> Path:
         tmp_path / "fleet",
         {
             "clusters/prod/flux-system/gotk-sync.yaml": FLUX_SOURCE,
-            "clusters/prod/api.yaml": FLUX_KS.format(prune="true"),
+            "clusters/prod/api.yaml": _api_kustomization(prune=True),
             "clusters/prod/web.yaml": ARGO_APP,
             "apps/api/kustomization.yaml": "resources: [settings.yaml, extra.yaml]\n",
             "apps/api/settings.yaml": CM.format(name="settings", level="info"),
@@ -138,7 +128,7 @@ def test_secret_values_are_masked_but_changes_still_show(fleet: Path) -> None:
 
 
 def test_prune_off_lists_removals_as_left_behind(fleet: Path) -> None:
-    write(fleet, {"clusters/prod/api.yaml": FLUX_KS.format(prune="false")})
+    write(fleet, {"clusters/prod/api.yaml": _api_kustomization(prune=False)})
     git(fleet, "commit", "-qam", "prune off")
     write(fleet, {"apps/api/kustomization.yaml": "resources: [settings.yaml]\n"})
     _code, report = _diff(fleet)

@@ -13,34 +13,10 @@ import pytest
 from gitops_guard.github.comment import parse_marker
 from tests.conftest import require_tool
 from tests.github.fake_github import FakeGitHub
-from tests.helpers import committed_repo, git, run_cli
+from tests.helpers import FLUX_SOURCE, committed_repo, flux_kustomization, git, run_cli
 from tests.helpers import write_files as write
 
-FLUX = """\
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: api
-  namespace: flux-system
-spec:
-  interval: 10m
-  path: ./apps/api
-  prune: true
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-  targetNamespace: api
----
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: 1m
-  url: https://example.com/acme/fleet.git
-  ref: {branch: main}
-"""
+FLUX = flux_kustomization("./apps/api", "  targetNamespace: api\n", name="api") + "---\n" + FLUX_SOURCE
 CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  level: {level}\n"
 SECRET = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: {value}\n"
 # Planted credentials: neither may reach GitHub, stdout or stderr.
