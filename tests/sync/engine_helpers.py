@@ -18,6 +18,19 @@ PRUNE = """\
 """
 
 
+def flux_source(repo: Path) -> str:
+    """A Flux GitRepository ``apps`` (in ``flux-system``) of the local repository ``repo``."""
+    return f"""\
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {{name: apps, namespace: flux-system}}
+spec:
+  interval: 1m
+  url: file://{repo}
+  ref: {{branch: main}}
+"""
+
+
 class AppRepo:
     """A Git repository holding manifests under ``app/``, and an Argo CD Application for them."""
 
