@@ -86,6 +86,29 @@ spec:
 """
 
 
+def argo_app(
+    path: str, *, name: str = "web", namespace: str = "web", extra: str = "", repo: str = FLEET_URL
+) -> str:
+    """An Argo CD Application ``name`` of ``path`` in ``repo`` into ``namespace``; ``extra``: lines
+    placed after the source (more source fields, or spec fields)."""
+    return f"""\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: {name}
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: {repo}
+    path: {path}
+    targetRevision: main
+{extra}  destination:
+    server: https://kubernetes.default.svc
+    namespace: {namespace}
+"""
+
+
 def flux_kustomization(path: str, spec: str = "", *, name: str = "apps", prune: bool = True) -> str:
     """A Flux Kustomization ``name`` building ``path`` of ``flux-system``; ``spec``: more spec lines."""
     return f"""\

@@ -17,27 +17,7 @@ from gitops_guard.source.limits import Limits
 from gitops_guard.source.load import load
 from gitops_guard.source.walk import discover
 from tests.conftest import require_tool
-from tests.helpers import FLEET_URL, FLUX_SOURCE, flux_kustomization, write_files
-
-
-def argo_app(path: str, *, name: str = "web", extra: str = "", repo: str = FLEET_URL) -> str:
-    return f"""\
-apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: {name}
-  namespace: argocd
-spec:
-  project: default
-  source:
-    repoURL: {repo}
-    path: {path}
-    targetRevision: main
-{extra}  destination:
-    server: https://kubernetes.default.svc
-    namespace: web
-"""
-
+from tests.helpers import FLEET_URL, FLUX_SOURCE, argo_app, flux_kustomization, write_files
 
 CM = """\
 apiVersion: v1
