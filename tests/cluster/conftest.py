@@ -6,10 +6,25 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from gitops_guard.cluster import Client
+
+# A CRD version's schema for the test kinds: ``spec.size``, a required integer of at least 1.
+SIZE_SCHEMA: dict[str, Any] = {
+    "openAPIV3Schema": {
+        "type": "object",
+        "properties": {
+            "spec": {
+                "type": "object",
+                "properties": {"size": {"type": "integer", "minimum": 1}},
+                "required": ["size"],
+            }
+        },
+    }
+}
 
 
 @pytest.fixture
