@@ -24,6 +24,7 @@ from pathlib import Path
 
 import run_cluster
 import timing
+from gitrepo import git
 
 import tools
 
@@ -43,15 +44,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _git(repo: Path, *args: str) -> None:
-    env = {
-        "GIT_AUTHOR_NAME": "bench",
-        "GIT_AUTHOR_EMAIL": "bench@example.com",
-        "GIT_COMMITTER_NAME": "bench",
-        "GIT_COMMITTER_EMAIL": "bench@example.com",
-        "HOME": str(repo),
-        "PATH": "/usr/bin:/bin:/usr/local/bin",
-    }
-    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, env=env)
+    # Only the bench identity, HOME and a plain PATH: no user or system Git config applies.
+    git(repo, *args, env={"HOME": str(repo), "PATH": "/usr/bin:/bin:/usr/local/bin"})
 
 
 def _pick_app_files(repo: Path) -> tuple[Path, Path]:

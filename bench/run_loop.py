@@ -28,23 +28,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import yaml
+from gitrepo import git
 from run_cluster import cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from gitops_guard.cluster import Client  # noqa: E402
-
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "bench",
-    "GIT_AUTHOR_EMAIL": "bench@example.com",
-    "GIT_COMMITTER_NAME": "bench",
-    "GIT_COMMITTER_EMAIL": "bench@example.com",
-}
-
-
-def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=repo, env=dict(os.environ, **GIT_ENV), check=True, capture_output=True)
 
 
 def _write(repo: Path, apps: int, objects: int, value: str) -> None:
@@ -61,8 +51,8 @@ def _write(repo: Path, apps: int, objects: int, value: str) -> None:
             for i in range(objects)
         ]
         (directory / "all.yaml").write_text(yaml.safe_dump_all(docs), encoding="utf-8")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", value)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", value)
 
 
 def _app(name: str, repo: Path, path: str, namespace: str) -> str:
@@ -121,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         client.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
         repo = work / "repo"
         repo.mkdir()
-        _git(repo, "init", "-q", "-b", "main")
+        git(repo, "init", "-q", "-b", "main")
         _write(repo, args.apps, args.objects, "one")
         files = []
         for a in range(args.apps):

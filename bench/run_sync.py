@@ -31,19 +31,13 @@ from typing import Any
 
 import timing
 import yaml
+from gitrepo import git
 from run_cluster import cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from gitops_guard.cluster import Client  # noqa: E402
-
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "bench",
-    "GIT_AUTHOR_EMAIL": "bench@example.com",
-    "GIT_COMMITTER_NAME": "bench",
-    "GIT_COMMITTER_EMAIL": "bench@example.com",
-}
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -116,9 +110,8 @@ def make_repo(where: Path, objects: list[dict[str, Any]]) -> Path:
         (repo / "app" / f"objects-{i // 100:03d}.yaml").write_text(
             yaml.safe_dump_all(chunk), encoding="utf-8"
         )
-    env = dict(os.environ, **GIT_ENV)
     for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "bench"]):
-        subprocess.run(["git", "-C", str(repo), *args], check=True, env=env, capture_output=True)
+        git(repo, *args)
     return repo
 
 

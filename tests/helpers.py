@@ -71,6 +71,72 @@ def git(repo: Path, *args: str) -> str:
     return subprocess.run(argv, capture_output=True, text=True, env=env, check=True).stdout.strip()
 
 
+FLEET_URL = "https://example.com/org/fleet.git"
+# The Flux GitRepository ``flux-system`` of the fleet repository, as a manifest file's text.
+FLUX_SOURCE = f"""\
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  interval: 1m
+  url: {FLEET_URL}
+  ref: {{branch: main}}
+"""
+
+
+def argo_app(
+    path: str, *, name: str = "web", namespace: str = "web", extra: str = "", repo: str = FLEET_URL
+) -> str:
+    """An Argo CD Application ``name`` of ``path`` in ``repo`` into ``namespace``; ``extra``: lines
+    placed after the source (more source fields, or spec fields)."""
+    return f"""\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: {name}
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: {repo}
+    path: {path}
+    targetRevision: main
+{extra}  destination:
+    server: https://kubernetes.default.svc
+    namespace: {namespace}
+"""
+
+
+def flux_kustomization(path: str, spec: str = "", *, name: str = "apps", prune: bool = True) -> str:
+    """A Flux Kustomization ``name`` building ``path`` of ``flux-system``; ``spec``: more spec lines."""
+    return f"""\
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: {name}
+  namespace: flux-system
+spec:
+  interval: 10m
+  path: {path}
+  prune: {"true" if prune else "false"}
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+{spec}"""
+
+
+def committed_repo(root: Path, files: dict[str, str], message: str = "base") -> Path:
+    """A new Git repository at ``root`` whose first commit holds ``files``."""
+    root.mkdir(parents=True)
+    git(root, "init", "-q", "-b", "main")
+    write_files(root, files)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", message)
+    return root
+
+
 def deployment(*, image: str = "api:1", replicas: int = 1, namespace: str | None = None) -> str:
     """A small valid Deployment named ``api``, as a manifest file's text."""
     ns = f"  namespace: {namespace}\n" if namespace else ""

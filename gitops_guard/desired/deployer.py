@@ -345,17 +345,9 @@ def _substitute(obj: dict[str, Any], values: Any) -> tuple[dict[str, Any], froze
         return obj, frozenset()
     import yaml
 
-    from gitops_guard.source.yamldoc import parse
-
     text = yaml.dump(obj, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True)
-    done = flux_vars.substitute(text, values.values, hidden=values.hidden)
-    if done.text == text:
-        return obj, done.unresolved
-    parsed = parse(done.text, "<flux postBuild>", Limits())
-    data = next((d.data for d in parsed.documents if isinstance(d.data, dict)), None)
-    if parsed.problems or not isinstance(data, dict) or not data.get("kind"):
-        return obj, done.unresolved
-    return data, done.unresolved
+    data, unresolved = flux_vars.substitute_object(text, values.values, hidden=values.hidden)
+    return (obj if data is None else data), unresolved
 
 
 def _namespaced(kinds: KindMap, obj: Mapping[str, Any]) -> bool:

@@ -54,10 +54,8 @@ from gitops_guard.render.flux_plan import Plan, as_list, orphan_plans, others, p
 from gitops_guard.render.reach import NAMES, kustomization_in
 from gitops_guard.render.rules import FAILED, UNRESOLVED
 from gitops_guard.resources import Resource, from_files, object_ref
-from gitops_guard.source.limits import Limits
 from gitops_guard.source.load import SourceFile
 from gitops_guard.source.walk import display_path
-from gitops_guard.source.yamldoc import parse
 
 
 @dataclass
@@ -288,24 +286,11 @@ def _placed(plan: Plan, res: Resource, vars_: Variables, kinds: Any) -> tuple[Re
         import yaml
 
         text = yaml.dump(body, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True)
-        data, unresolved = _substituted(text, vars_)
+        data, unresolved = flux_vars.substitute_object(text, vars_.values, hidden=vars_.hidden)
         if data is not None:
             body = data
     document = res.document.with_data(body)
     return Resource(object_ref(body), body, document, rendered_by=res.rendered_by), unresolved
-
-
-def _substituted(text: str, vars_: Variables) -> tuple[dict[str, Any] | None, frozenset[str]]:
-    """An object's text with the postBuild variables substituted, parsed again: the new object
-    (None when nothing changed or the text is no longer an object) and the names not known."""
-    done = flux_vars.substitute(text, vars_.values, hidden=vars_.hidden)
-    if done.text == text:
-        return None, done.unresolved
-    parsed = parse(done.text, "<flux postBuild>", Limits())
-    data = next((d.data for d in parsed.documents if isinstance(d.data, dict)), None)
-    if parsed.problems or not isinstance(data, dict) or not data.get("kind"):
-        return None, done.unresolved
-    return data, done.unresolved
 
 
 def _checked_dirs(checked: dict[Path, SourceFile], cwd: Path) -> set[Path]:
@@ -368,7 +353,7 @@ class _Mapper:
     ) -> tuple[Resource | None, frozenset[str]]:
         unresolved: frozenset[str] = frozenset()
         if self.vars.active and not flux_vars.disabled(body):
-            data, unresolved = _substituted(text, self.vars)
+            data, unresolved = flux_vars.substitute_object(text, self.vars.values, hidden=self.vars.hidden)
             if data is not None:
                 kustomize.take_origin(data, self.workdir)
                 body = data

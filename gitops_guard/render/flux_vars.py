@@ -20,6 +20,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+from gitops_guard.source.limits import Limits
+from gitops_guard.source.yamldoc import parse
 
 DISABLE_KEY = "kustomize.toolkit.fluxcd.io/substitute"
 _NAME = re.compile(r"[_A-Za-z][_A-Za-z0-9]*")
@@ -63,6 +67,21 @@ def substitute(text: str, values: Mapping[str, str], *, hidden: frozenset[str] =
         out.append(_expression(expr, whole, values, hidden, unresolved))
         i = end + 1
     return Substituted("".join(out), frozenset(unresolved))
+
+
+def substitute_object(
+    text: str, values: Mapping[str, str], *, hidden: frozenset[str] = frozenset()
+) -> tuple[dict[str, Any] | None, frozenset[str]]:
+    """An object's YAML ``text`` substituted and parsed again: the new object (None when nothing
+    changed or the text is no longer an object) and the names not known."""
+    done = substitute(text, values, hidden=hidden)
+    if done.text == text:
+        return None, done.unresolved
+    parsed = parse(done.text, "<flux postBuild>", Limits())
+    data = next((d.data for d in parsed.documents if isinstance(d.data, dict)), None)
+    if parsed.problems or not isinstance(data, dict) or not data.get("kind"):
+        return None, done.unresolved
+    return data, done.unresolved
 
 
 def _closing(text: str, start: int) -> int:

@@ -193,29 +193,24 @@ class _Reader:
             node = node.get(key)
         return node
 
-    def mapping(self, *at: Any) -> Mapping[str, Any]:
+    def _typed(self, at: tuple[Any, ...], kind: type, what: str) -> Any:
+        """The value at ``at`` (None when absent); an error naming the path when it is not a ``kind``."""
         value = self.get(*at)
-        if value is None:
-            return {}
-        if not isinstance(value, Mapping):
-            raise self.error(at, f"{'.'.join(map(str, at))} must be a mapping")
+        if value is not None and not isinstance(value, kind):
+            raise self.error(at, f"{'.'.join(map(str, at))} must be {what}")
         return value
 
+    def mapping(self, *at: Any) -> Mapping[str, Any]:
+        value: Mapping[str, Any] | None = self._typed(at, Mapping, "a mapping")
+        return {} if value is None else value
+
     def string(self, *at: Any) -> str | None:
-        value = self.get(*at)
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            raise self.error(at, f"{'.'.join(map(str, at))} must be a string")
+        value: str | None = self._typed(at, str, "a string")
         return value
 
     def boolean(self, *at: Any, default: bool = False) -> bool:
-        value = self.get(*at)
-        if value is None:
-            return default
-        if not isinstance(value, bool):
-            raise self.error(at, f"{'.'.join(map(str, at))} must be true or false")
-        return value
+        value: bool | None = self._typed(at, bool, "true or false")
+        return default if value is None else value
 
     def duration(self, *at: Any) -> float | None:
         value = self.get(*at)

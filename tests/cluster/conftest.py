@@ -6,10 +6,25 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from gitops_guard.cluster import Client
+
+# A CRD version's schema for the test kinds: ``spec.size``, a required integer of at least 1.
+SIZE_SCHEMA: dict[str, Any] = {
+    "openAPIV3Schema": {
+        "type": "object",
+        "properties": {
+            "spec": {
+                "type": "object",
+                "properties": {"size": {"type": "integer", "minimum": 1}},
+                "required": ["size"],
+            }
+        },
+    }
+}
 
 
 @pytest.fixture
@@ -21,11 +36,11 @@ def namespace(client: Client, request: pytest.FixtureRequest) -> Iterator[str]:
     client.delete("v1", "Namespace", name)
 
 
-def service_account_token(client: Client, name: str) -> str:
-    """A real token of ServiceAccount ``name`` in ``default``, from the TokenRequest API."""
+def service_account_token(client: Client, name: str, namespace: str = "default") -> str:
+    """A real token of ServiceAccount ``name`` in ``namespace``, from the TokenRequest API."""
     response = client.transport.request(
         "POST",
-        f"/api/v1/namespaces/default/serviceaccounts/{name}/token",
+        f"/api/v1/namespaces/{namespace}/serviceaccounts/{name}/token",
         body=b'{"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","spec":{}}',
         content_type="application/json",
         what="token request",

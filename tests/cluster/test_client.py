@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import pytest
 
 from gitops_guard.cluster import ApiError, Client, ClusterError, UnknownKind
+from tests.cluster.conftest import SIZE_SCHEMA
 from tests.conftest import DevCluster
 
 T = TypeVar("T")
@@ -200,18 +201,7 @@ CRD = {
                 "name": "v1",
                 "served": True,
                 "storage": True,
-                "schema": {
-                    "openAPIV3Schema": {
-                        "type": "object",
-                        "properties": {
-                            "spec": {
-                                "type": "object",
-                                "properties": {"size": {"type": "integer", "minimum": 1}},
-                                "required": ["size"],
-                            }
-                        },
-                    }
-                },
+                "schema": SIZE_SCHEMA,
             }
         ],
     },

@@ -13,6 +13,7 @@ import pytest
 from gitops_guard.cluster import Client
 from gitops_guard.findings import Finding, Outcome, Severity
 from gitops_guard.schema.cluster_crds import read_cluster, served_crds
+from tests.cluster.conftest import SIZE_SCHEMA
 from tests.cluster.test_client import eventually
 from tests.conftest import DevCluster
 from tests.helpers import check_files, run_cli
@@ -32,18 +33,7 @@ GADGET_CRD: dict[str, Any] = {
                 "name": name,
                 "served": served,
                 "storage": name == "v1",
-                "schema": {
-                    "openAPIV3Schema": {
-                        "type": "object",
-                        "properties": {
-                            "spec": {
-                                "type": "object",
-                                "properties": {"size": {"type": "integer", "minimum": 1}},
-                                "required": ["size"],
-                            }
-                        },
-                    }
-                },
+                "schema": SIZE_SCHEMA,
             }
             for name, served in (("v1", True), ("v1beta1", True), ("v1alpha1", False))
         ],

@@ -17,58 +17,8 @@ from gitops_guard.source.limits import Limits
 from gitops_guard.source.load import load
 from gitops_guard.source.walk import discover
 from tests.conftest import require_tool
-from tests.helpers import write_files
+from tests.helpers import FLEET_URL, FLUX_SOURCE, argo_app, flux_kustomization, write_files
 
-URL = "https://example.com/org/fleet.git"
-
-
-def argo_app(path: str, *, name: str = "web", extra: str = "", repo: str = URL) -> str:
-    return f"""\
-apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: {name}
-  namespace: argocd
-spec:
-  project: default
-  source:
-    repoURL: {repo}
-    path: {path}
-    targetRevision: main
-{extra}  destination:
-    server: https://kubernetes.default.svc
-    namespace: web
-"""
-
-
-def flux_ks(path: str, spec: str = "") -> str:
-    return f"""\
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: apps
-  namespace: flux-system
-spec:
-  interval: 10m
-  path: {path}
-  prune: true
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-{spec}"""
-
-
-GITREPO = f"""\
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: 1m
-  url: {URL}
-  ref: {{branch: main}}
-"""
 CM = """\
 apiVersion: v1
 kind: ConfigMap
@@ -97,7 +47,7 @@ def render(root: Path, files: dict[str, str], deployer_file: str) -> DesiredStat
     candidates, _ = discover(["."], root)
     loaded = load(candidates, Limits())
     objects = list(resources_mod.from_files(loaded))
-    repo = Repository(root.resolve(), frozenset({normalize_url(URL)}))
+    repo = Repository(root.resolve(), frozenset({normalize_url(FLEET_URL)}))
     model = apps.build(objects, repo, abspaths={f.path: f.abspath for f in loaded})
     mine = [d for d in model.deployers if model.file_rel.get(d.path) == deployer_file]
     assert len(mine) == 1, [d.label for d in model.deployers]
@@ -117,9 +67,10 @@ def test_a_kustomize_render_is_complete_with_origins(tmp_path: Path) -> None:
             "app.yaml": argo_app("apps/web"),
             "apps/web/kustomization.yaml": "resources: [cm.yaml, more.yaml]\n",
             "apps/web/cm.yaml": CM,
-            "apps/web/more.yaml": "# a comment\n" + CM.replace("settings", "first") + "---\n" + CM.replace(
-                "settings", "second"
-            ),
+            "apps/web/more.yaml": "# a comment\n"
+            + CM.replace("settings", "first")
+            + "---\n"
+            + CM.replace("settings", "second"),
         },
         "app.yaml",
     )
@@ -229,10 +180,10 @@ def test_a_failing_build_is_incomplete_with_the_tool_error(tmp_path: Path) -> No
 
 def test_an_unresolved_flux_variable_is_incomplete_and_a_known_one_substituted(tmp_path: Path) -> None:
     files = {
-        "clusters/apps.yaml": flux_ks(
+        "clusters/apps.yaml": flux_kustomization(
             "./apps", "  targetNamespace: shop\n  postBuild:\n    substitute: {TAG: '1.28'}\n"
         ),
-        "clusters/source.yaml": GITREPO,
+        "clusters/source.yaml": FLUX_SOURCE,
         "apps/deploy.yaml": DEPLOY,
     }  # fmt: skip
     state = render(tmp_path, files, "clusters/apps.yaml")
@@ -261,8 +212,8 @@ def test_flux_values_from_a_configmap_resolve_and_patches_apply(tmp_path: Path) 
 """
     vars_cm = CM.replace("settings", "vars\n  namespace: flux-system").replace("mode: fast", "REPLICAS: '3'")
     files = {
-        "clusters/apps.yaml": flux_ks("./apps", spec),
-        "clusters/source.yaml": GITREPO,
+        "clusters/apps.yaml": flux_kustomization("./apps", spec),
+        "clusters/source.yaml": FLUX_SOURCE,
         "clusters/vars.yaml": vars_cm,
         "apps/deploy.yaml": DEPLOY,
     }
@@ -279,7 +230,7 @@ def test_the_tree_must_be_the_one_the_model_was_built_from(tmp_path: Path) -> No
     candidates, _ = discover(["."], tmp_path / "a")
     loaded = load(candidates, Limits())
     objects = list(resources_mod.from_files(loaded))
-    model = apps.build(objects, Repository((tmp_path / "a").resolve(), frozenset({normalize_url(URL)})))
+    model = apps.build(objects, Repository((tmp_path / "a").resolve(), frozenset({normalize_url(FLEET_URL)})))
     (tmp_path / "b").mkdir()
     with pytest.raises(ValueError, match="built from"):
         render_deployer(model.deployers[0], model, tmp_path / "b")

@@ -11,7 +11,7 @@ import pytest
 
 from gitops_guard.cluster import Client
 from tests.conftest import DevCluster
-from tests.helpers import run_cli
+from tests.helpers import FLUX_SOURCE, run_cli
 from tests.helpers import write_files as _write
 
 CM = """\
@@ -187,12 +187,6 @@ spec:
     - paths: [/data/level]
       target: {{kind: ConfigMap, labelSelector: drift=allowed}}
 """
-GITREPO = """\
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata: {name: flux-system, namespace: flux-system}
-spec: {interval: 1m, url: https://example.com/org/fleet.git, ref: {branch: main}}
-"""
 
 
 def test_flux_kustomization_ignore_and_label_ownership(
@@ -203,7 +197,7 @@ def test_flux_kustomization_ignore_and_label_ownership(
         tmp_path,
         {
             "clusters/prod/api.yaml": FLUX_KS.format(ns=ns),
-            "clusters/prod/flux-system/gotk-sync.yaml": GITREPO,
+            "clusters/prod/flux-system/gotk-sync.yaml": FLUX_SOURCE,
             "apps/api/strict.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: strict}\n"
             "data: {level: a}\n",
             "apps/api/tolerant.yaml": tolerant + "data: {level: a}\n",

@@ -20,7 +20,7 @@ from gitops_guard.diff.objects import mask_secrets, to_yaml, unified
 from gitops_guard.diff.redact import mask_credentials
 from gitops_guard.errors import ConfigError
 from tests.conftest import require_tool
-from tests.helpers import git, run_cli
+from tests.helpers import committed_repo, run_cli
 from tests.helpers import write_files as write
 
 PATCH = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 2\n"
@@ -137,12 +137,9 @@ def test_credentials_outside_secrets_are_masked_consistently() -> None:
 @pytest.fixture
 def chart_repo(tmp_path: Path) -> Path:
     require_tool("git")
-    root = tmp_path / "repo"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    write(root, {"hook.yaml": yaml.safe_dump(_chart_object("1.0.0", "aaa", "Q0EtMQ=="))})
-    git(root, "add", ".")
-    git(root, "commit", "-q", "-m", "base")
+    root = committed_repo(
+        tmp_path / "repo", {"hook.yaml": yaml.safe_dump(_chart_object("1.0.0", "aaa", "Q0EtMQ=="))}
+    )
     write(root, {"hook.yaml": yaml.safe_dump(_chart_object("1.1.0", "bbb", "Q0EtMg=="))})
     return root
 

@@ -8,35 +8,14 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require_tool
-from tests.helpers import git, run_cli
+from tests.helpers import FLUX_SOURCE, committed_repo, flux_kustomization, git, run_cli
 from tests.helpers import write_files as write
 
-FLUX_KS = """\
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: api
-  namespace: flux-system
-spec:
-  interval: 10m
-  path: ./apps/api
-  prune: {prune}
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-  targetNamespace: api
-"""
-GITREPO = """\
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: 1m
-  url: https://example.com/org/fleet.git
-  ref: {branch: main}
-"""
+
+def _api_kustomization(*, prune: bool) -> str:
+    return flux_kustomization("./apps/api", "  targetNamespace: api\n", name="api", prune=prune)
+
+
 ARGO_APP = """\
 apiVersion: argoproj.io/v1alpha1
 kind: Application
@@ -77,14 +56,11 @@ stringData:
 def fleet(tmp_path: Path) -> Path:
     require_tool("git")
     require_tool("kustomize")
-    root = tmp_path / "fleet"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    write(
-        root,
+    root = committed_repo(
+        tmp_path / "fleet",
         {
-            "clusters/prod/flux-system/gotk-sync.yaml": GITREPO,
-            "clusters/prod/api.yaml": FLUX_KS.format(prune="true"),
+            "clusters/prod/flux-system/gotk-sync.yaml": FLUX_SOURCE,
+            "clusters/prod/api.yaml": _api_kustomization(prune=True),
             "clusters/prod/web.yaml": ARGO_APP,
             "apps/api/kustomization.yaml": "resources: [settings.yaml, extra.yaml]\n",
             "apps/api/settings.yaml": CM.format(name="settings", level="info"),
@@ -93,8 +69,6 @@ def fleet(tmp_path: Path) -> Path:
             "apps/web/secret.yaml": SECRET.format(value="first-value-aaaa"),
         },
     )
-    git(root, "add", ".")
-    git(root, "commit", "-q", "-m", "base")
     return root
 
 
@@ -154,7 +128,7 @@ def test_secret_values_are_masked_but_changes_still_show(fleet: Path) -> None:
 
 
 def test_prune_off_lists_removals_as_left_behind(fleet: Path) -> None:
-    write(fleet, {"clusters/prod/api.yaml": FLUX_KS.format(prune="false")})
+    write(fleet, {"clusters/prod/api.yaml": _api_kustomization(prune=False)})
     git(fleet, "commit", "-qam", "prune off")
     write(fleet, {"apps/api/kustomization.yaml": "resources: [settings.yaml]\n"})
     _code, report = _diff(fleet)

@@ -13,34 +13,10 @@ import pytest
 from gitops_guard.github.comment import parse_marker
 from tests.conftest import require_tool
 from tests.github.fake_github import FakeGitHub
-from tests.helpers import git, run_cli
+from tests.helpers import FLUX_SOURCE, committed_repo, flux_kustomization, git, run_cli
 from tests.helpers import write_files as write
 
-FLUX = """\
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: api
-  namespace: flux-system
-spec:
-  interval: 10m
-  path: ./apps/api
-  prune: true
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-  targetNamespace: api
----
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: 1m
-  url: https://example.com/acme/fleet.git
-  ref: {branch: main}
-"""
+FLUX = flux_kustomization("./apps/api", "  targetNamespace: api\n", name="api") + "---\n" + FLUX_SOURCE
 CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  level: {level}\n"
 SECRET = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: {value}\n"
 # Planted credentials: neither may reach GitHub, stdout or stderr.
@@ -53,11 +29,8 @@ TOKEN = "ghp_" + "Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2"
 def fleet(tmp_path: Path) -> Path:
     require_tool("git")
     require_tool("kustomize")
-    root = tmp_path / "fleet"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    write(
-        root,
+    root = committed_repo(
+        tmp_path / "fleet",
         {
             "clusters/prod/api.yaml": FLUX,
             "apps/api/kustomization.yaml": "resources: [settings.yaml, extra.yaml, secret.yaml]\n",
@@ -66,8 +39,6 @@ def fleet(tmp_path: Path) -> Path:
             "apps/api/secret.yaml": SECRET.format(value=OLD_PASSWORD),
         },
     )
-    git(root, "add", ".")
-    git(root, "commit", "-q", "-m", "base")
     # The pull request: an update, a pruned deletion, a changed Secret, a token in a ConfigMap.
     write(
         root,

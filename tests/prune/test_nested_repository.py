@@ -6,33 +6,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from tests.helpers import check_json, write_files
+from tests.helpers import FLUX_SOURCE, check_json, flux_kustomization, write_files
 
-KS = """\
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: apps
-  namespace: flux-system
-spec:
-  interval: 10m
-  path: {path}
-  prune: true
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-"""
-GITREPO = """\
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: 1m
-  url: https://example.com/org/fleet.git
-  ref: {branch: main}
-"""
 CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: apps\ndata: {k: v}\n"
 
 
@@ -41,8 +16,8 @@ def _outer(tmp_path: Path, path: str) -> None:
     write_files(
         tmp_path,
         {
-            "examples/fleet/clusters/prod/apps.yaml": KS.format(path=path),
-            "examples/fleet/clusters/prod/flux-system/gotk-sync.yaml": GITREPO,
+            "examples/fleet/clusters/prod/apps.yaml": flux_kustomization(path),
+            "examples/fleet/clusters/prod/flux-system/gotk-sync.yaml": FLUX_SOURCE,
             "examples/fleet/apps/cm.yaml": CM,
         },
     )

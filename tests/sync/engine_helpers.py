@@ -9,7 +9,26 @@ import yaml
 
 from gitops_guard.sync.app_spec import AppSpec, load_app
 from gitops_guard.sync.git_source import GitCache
-from tests.helpers import git, write_files
+from tests.helpers import argo_app, git, write_files
+
+# An Application syncPolicy that prunes (appended to the app file).
+PRUNE = """\
+  syncPolicy:
+    automated: {prune: true}
+"""
+
+
+def flux_source(repo: Path) -> str:
+    """A Flux GitRepository ``apps`` (in ``flux-system``) of the local repository ``repo``."""
+    return f"""\
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {{name: apps, namespace: flux-system}}
+spec:
+  interval: 1m
+  url: file://{repo}
+  ref: {{branch: main}}
+"""
 
 
 class AppRepo:
@@ -25,23 +44,7 @@ class AppRepo:
         self.cache = GitCache(tmp / "cache")
         self.file = tmp / f"{name}-app.yaml"
         self.file.write_text(
-            f"""\
-apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: {name}
-  namespace: argocd
-spec:
-  project: default
-  source:
-    repoURL: {self.repo}
-    targetRevision: main
-    path: app
-  destination:
-    server: https://kubernetes.default.svc
-    namespace: {namespace}
-{policy}""",
-            encoding="utf-8",
+            argo_app("app", name=name, namespace=namespace, repo=str(self.repo)) + policy, encoding="utf-8"
         )
 
     def commit(self, files: dict[str, str], message: str = "change", *, replace: bool = True) -> str:

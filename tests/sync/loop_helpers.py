@@ -8,7 +8,6 @@ import contextlib
 import io
 import json
 import socket
-import subprocess
 import tempfile
 import threading
 import time
@@ -24,19 +23,7 @@ from gitops_guard.sync.jsonlog import JsonLog
 from gitops_guard.sync.loop import LoadedApp
 from gitops_guard.sync.plan import is_subset
 from gitops_guard.sync.schedule import Schedule
-
-
-def git(repo: Path, *args: str) -> str:
-    env = {
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-        "HOME": str(repo),
-        "PATH": "/usr/bin:/bin",
-    }
-    proc = subprocess.run(["git", *args], cwd=repo, env=env, capture_output=True, text=True, check=True)
-    return proc.stdout.strip()
+from tests.helpers import git
 
 
 def make_repo(root: Path) -> Path:

@@ -17,6 +17,7 @@ import yaml
 from gitops_guard.cluster import ApiError, Client, ClusterConfig, load_kubeconfig
 from gitops_guard.cluster.errors import KubeconfigError
 from gitops_guard.cluster.in_cluster import in_cluster, in_cluster_config, load_config
+from tests.cluster.conftest import service_account_token
 from tests.conftest import REPO_ROOT, DevCluster
 from tests.helpers import check_json
 from tests.sync.engine_helpers import AppRepo, config_map
@@ -59,17 +60,6 @@ def _write_service_account(directory: Path, token: str, ca: bytes, namespace: st
     return directory
 
 
-def _token(client: Client, namespace: str, name: str) -> str:
-    response = client.transport.request(
-        "POST",
-        f"/api/v1/namespaces/{namespace}/serviceaccounts/{name}/token",
-        body=b'{"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","spec":{}}',
-        content_type="application/json",
-        what="token request",
-    )
-    return str(json.loads(response.body)["status"]["token"])
-
-
 def test_in_cluster_configuration_reads_the_mounted_service_account(tmp_path: Path) -> None:
     sa = _write_service_account(tmp_path / "sa", "s3cret-t0ken\n", b"-----BEGIN CERTIFICATE-----\n", "team")
     env = {"KUBERNETES_SERVICE_HOST": "10.0.0.1", "KUBERNETES_SERVICE_PORT": "6443", "HOME": str(tmp_path)}
@@ -110,7 +100,7 @@ def test_engine_runs_in_cluster_with_only_the_deployed_rbac(
                 doc["metadata"]["namespace"] = namespace
             client.apply(doc)
     wait_for("the ServiceAccount", lambda: client.get("v1", "ServiceAccount", "gitops-guard", "gitops-guard"))
-    token = _token(client, "gitops-guard", "gitops-guard")
+    token = service_account_token(client, "gitops-guard", "gitops-guard")
     admin = load_kubeconfig(dev_cluster.kubeconfig)
     assert admin.ca_pem is not None
     sa = _write_service_account(tmp_path / "sa", token, admin.ca_pem, "gitops-guard")
@@ -212,5 +202,5 @@ def test_token_file_is_read_again_after_rotation(
     assert refused.value.code == 401
     with Client(config) as rotated:
         # kubelet writes a fresh token: the next 401 makes the transport read the file again.
-        (sa / "token").write_text(_token(client, "default", "rotating"), encoding="utf-8")
+        (sa / "token").write_text(service_account_token(client, "rotating"), encoding="utf-8")
         assert rotated.version()["major"]

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from gitops_guard.cluster import Client
 from tests.conftest import DevCluster
@@ -18,13 +15,6 @@ AUTOMATED = """\
   syncPolicy:
     automated: {prune: true, selfHeal: true}
 """
-
-
-@pytest.fixture
-def history_ns(client: Client, namespace: str) -> Iterator[str]:
-    name = f"{namespace[:60]}-h"
-    yield name
-    client.delete("v1", "Namespace", name)
 
 
 def _cli(dev_cluster: DevCluster, tmp: Path, history_ns: str, *args: str) -> tuple[int, str, str]:

@@ -3,29 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from gitops_guard.cluster import Client
 from gitops_guard.ownership import TRACKING_ANNOTATION
 from gitops_guard.sync import engine
 from gitops_guard.sync.history import HistoryStore, Result
 from tests.conftest import ToolFinder
-from tests.sync.engine_helpers import AppRepo, config_map, deployment, job
-
-PRUNE = """\
-  syncPolicy:
-    automated: {prune: true}
-"""
-
-
-@pytest.fixture
-def history_ns(client: Client, namespace: str) -> Iterator[str]:
-    name = f"{namespace[:60]}-h"
-    yield name
-    client.delete("v1", "Namespace", name)
+from tests.sync.engine_helpers import PRUNE, AppRepo, config_map, deployment, job
 
 
 def _sync(repo: AppRepo, client: Client, history_ns: str, **options: object) -> engine.SyncResult:

@@ -14,7 +14,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,19 +25,7 @@ from gitops_guard.sync import engine
 from gitops_guard.sync.history import HistoryStore, Result
 from tests.conftest import DevCluster
 from tests.helpers import git
-from tests.sync.engine_helpers import AppRepo, config_map
-
-PRUNE = """\
-  syncPolicy:
-    automated: {prune: true}
-"""
-
-
-@pytest.fixture
-def history_ns(client: Client, namespace: str) -> Iterator[str]:
-    name = f"{namespace[:60]}-h"
-    yield name
-    client.delete("v1", "Namespace", name)
+from tests.sync.engine_helpers import PRUNE, AppRepo, config_map
 
 
 def _objects(first: int, last: int, value: str) -> dict[str, str]:

@@ -4,23 +4,13 @@ dependsOn order in one run, wait and healthChecks — against the dev cluster.""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from gitops_guard.cluster import Client
 from gitops_guard.sync import engine
 from gitops_guard.sync.git_source import GitCache
 from tests.helpers import git, write_files
-from tests.sync.engine_helpers import config_map, deployment
-
-
-@pytest.fixture
-def history_ns(client: Client, namespace: str) -> Iterator[str]:
-    name = f"{namespace[:60]}-h"
-    yield name
-    client.delete("v1", "Namespace", name)
+from tests.sync.engine_helpers import config_map, deployment, flux_source
 
 
 def _repo(tmp: Path, files: dict[str, str]) -> Path:
@@ -38,18 +28,7 @@ def _repo(tmp: Path, files: dict[str, str]) -> Path:
 def _flux_file(tmp: Path, repo: Path, namespace: str, body: str) -> Path:
     path = tmp / "clusters" / "flux.yaml"
     path.parent.mkdir(exist_ok=True)
-    path.write_text(
-        f"""\
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata: {{name: apps, namespace: flux-system}}
-spec:
-  interval: 1m
-  url: file://{repo}
-  ref: {{branch: main}}
-{body.replace("NS", namespace)}""",
-        encoding="utf-8",
-    )
+    path.write_text(flux_source(repo) + body.replace("NS", namespace), encoding="utf-8")
     return path
 
 

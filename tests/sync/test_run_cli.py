@@ -22,7 +22,7 @@ from gitops_guard.ownership import TRACKING_ANNOTATION
 from gitops_guard.sync.history import HistoryStore
 from gitops_guard.sync.lease import app_lease
 from tests.conftest import DevCluster
-from tests.sync.engine_helpers import AppRepo, config_map, job
+from tests.sync.engine_helpers import AppRepo, config_map, flux_source, job
 from tests.sync.loop_helpers import wait_for
 
 AUTOMATED = """\
@@ -401,14 +401,8 @@ def test_a_refused_revision_is_never_applied_and_drift_heals_to_the_last_good_on
         thread.join(30)
 
 
+# Two Flux Kustomizations, ``top`` depending on ``base``, after a GitRepository (flux_source).
 FLUX_PAIR = """\
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata: {{name: apps, namespace: flux-system}}
-spec:
-  interval: 1m
-  url: file://{repo}
-  ref: {{branch: main}}
 ---
 apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization
@@ -438,19 +432,16 @@ def test_flux_depends_on_holds_an_app_until_its_dependency_synced(
 ) -> None:
     from gitops_guard.sync.loop import Loop, Options
     from gitops_guard.sync.runner import EngineReconciler
-    from tests.helpers import git, write_files
+    from tests.helpers import committed_repo, git, write_files
     from tests.sync.engine_helpers import deployment
     from tests.sync.loop_helpers import CapturedLog
 
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    git(repo, "init", "-q", "-b", "main")
     broken = deployment("base-web").replace("replicas: 2", "replica: 2")
-    write_files(repo, {"base/d.yaml": broken, "top/cm.yaml": config_map("top")})
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "broken base")
+    repo = committed_repo(
+        tmp_path / "repo", {"base/d.yaml": broken, "top/cm.yaml": config_map("top")}, "broken base"
+    )
     flux = tmp_path / "flux.yaml"
-    flux.write_text(FLUX_PAIR.format(repo=repo, namespace=namespace), encoding="utf-8")
+    flux.write_text(flux_source(repo) + FLUX_PAIR.format(namespace=namespace), encoding="utf-8")
     reconciler = EngineReconciler(history_namespace=namespace)
     apps = reconciler.load_all([flux])
     assert [(a.name, a.depends_on) for a in apps] == [
@@ -567,7 +558,7 @@ def test_two_engine_processes_share_the_apps(
 def test_a_bad_retry_interval_names_the_file_and_line(tmp_path: Path) -> None:
     flux = tmp_path / "flux.yaml"
     flux.write_text(
-        FLUX_PAIR.format(repo=tmp_path, namespace="x").replace(
+        (flux_source(tmp_path) + FLUX_PAIR.format(namespace="x")).replace(
             "interval: 10m\n  path: ./base", "interval: 10m\n  retryInterval: soon\n  path: ./base"
         ),
         encoding="utf-8",
