@@ -103,6 +103,8 @@ class Rendered:
     objects: list[dict[str, Any]]
     complete: bool
     problems: list[str] = field(default_factory=list)
+    # Where each object was written in the repository ("path:line", or the path of a template).
+    origins: dict[ObjectKey, str] = field(default_factory=dict)
 
 
 def render_desired(app: AppSpec, root: Path, scratch: Path) -> Rendered:
@@ -139,16 +141,22 @@ def render_desired(app: AppSpec, root: Path, scratch: Path) -> Rendered:
         kube_version=available_versions()[-1],
         scratch=scratch,
     )
-    return Rendered(list(state.by_key().values()), state.complete, list(state.reasons))
+    origins = {o.key: f"{o.path}:{o.line}" if o.line else o.path for o in state.objects if o.path}
+    return Rendered(list(state.by_key().values()), state.complete, list(state.reasons), origins)
 
 
 # -- check -----------------------------------------------------------------------------------
 
 
 def check_objects(
-    objects: Sequence[Mapping[str, Any]], root: Path, scratch: Path
-) -> tuple[str, dict[str, int]]:
-    """``check`` on exactly ``objects``; returns the fail-on level and the failing rule counts.
+    objects: Sequence[Mapping[str, Any]],
+    root: Path,
+    scratch: Path,
+    origins: Mapping[ObjectKey, str] | None = None,
+) -> tuple[str, dict[str, int], list[str]]:
+    """``check`` on exactly ``objects``: the fail-on level, the failing rule counts, and one line
+    per failing finding (where the object was written, rule, object, message; messages never
+    hold a secret value).
 
     The configuration is the tree's own ``.gitops-guard.yaml`` (rules, severities, fail-on).
     """
@@ -162,7 +170,7 @@ def check_objects(
     config = load_config(config_file) if config_file.is_file() else Config()
     fail_on = config.fail_on or "error"
     if fail_on == "never" or not objects:
-        return fail_on, {}
+        return fail_on, {}, []
     where = scratch / "check"
     where.mkdir(parents=True, exist_ok=True)
     # JSON documents in one YAML stream: what the YAML reader parses, written ~30x faster.
@@ -170,8 +178,14 @@ def check_objects(
     (where / "objects.yaml").write_text(text + "\n", encoding="utf-8")
     report = run_check(CheckOptions(paths=("objects.yaml",), config=config, render=False), where)
     threshold = Severity(fail_on).rank
-    failing = collections.Counter(f.rule for f in report.findings if f.severity.rank >= threshold)
-    return fail_on, dict(sorted(failing.items()))
+    blocking = [f for f in report.findings if f.severity.rank >= threshold]
+    failing = collections.Counter(f.rule for f in blocking)
+    lines = []
+    for f in blocking:
+        origin = (origins or {}).get(f.object.key, "") if f.object is not None else ""
+        what = f" {f.object}" if f.object is not None else ""
+        lines.append(f"{origin or '(rendered)'}: {f.rule}{what}: {f.message}")
+    return fail_on, dict(sorted(failing.items())), sorted(set(lines))
 
 
 # -- live state ------------------------------------------------------------------------------
@@ -383,12 +397,13 @@ def sync_app(
         digest = _digest(rendered.objects, root)
         if any(e.digest == digest for e in state.history):
             say(f"{app.name}: these objects passed check before (digest {digest[:12]}): not checked again")
-            fail_on, failing = "", dict[str, int]()
+            fail_on, failing, why = "", dict[str, int](), list[str]()
         else:
-            fail_on, failing = check_objects(rendered.objects, root, work / "scratch")
+            fail_on, failing, why = check_objects(rendered.objects, root, work / "scratch", rendered.origins)
     if failing:
         counts = ", ".join(f"{rule} x{n}" for rule, n in failing.items())
         message = f"revision {commit[:12]} fails check (fail-on {fail_on}): {counts}; nothing applied"
+        message += "".join(f"\n    {line}" for line in why)
         entry_id = None
         if not dry_run:
             _ensure_namespace(client, history_namespace)

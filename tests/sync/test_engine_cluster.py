@@ -100,6 +100,10 @@ def test_a_commit_failing_check_is_never_applied_and_the_refusal_is_recorded(
     result = _sync(repo, client, history_ns)
     assert result.status == "Refused", result.render()
     assert dict(result.refused_rules) == {"schema/violation": 1}
+    # Where the failing object was written, so the user can fix it without rerunning check.
+    (why,) = result.message.splitlines()[1:]
+    assert why.strip().startswith(f"app/d.yaml:1: schema/violation Deployment/{namespace}/web: ")
+    assert why.endswith("spec.replica: unknown field (did you mean replicas?)")
     assert client.get("v1", "ConfigMap", "settings", namespace) is None
     state = HistoryStore(client, history_ns).read("web")
     entry = state.history[-1]
