@@ -33,7 +33,7 @@ from gitops_guard.cluster.errors import ApiError, ClusterError, ClusterUnreachab
 from gitops_guard.gitops import argo_annotations as ann
 from gitops_guard.identity import ObjectKey
 from gitops_guard.sync import health
-from gitops_guard.sync.plan import Action, DeletePolicy, Group, GroupKind, Plan, PlanStep
+from gitops_guard.sync.plan import Action, DeletePolicy, Group, GroupKind, Plan, PlanStep, label
 
 FLUX_SSA: Final = "kustomize.toolkit.fluxcd.io/ssa"
 POLL: Final = 0.25
@@ -105,12 +105,11 @@ class Applier:
     # -- groups ----------------------------------------------------------------------------
 
     def _apply_group(self, group: Group, pool: ThreadPoolExecutor) -> None:
-        label = "-inf" if group.wave < -(2**62) else str(group.wave)
         writes = self.plan.to_write(group)
         plain = [s for s in writes if s.action is not Action.HOOK]
         hooks = [s for s in writes if s.action is Action.HOOK]
         if writes:
-            self.log(f"{group.phase} wave {label}: writing {len(plain)} object(s), {len(hooks)} hook(s)")
+            self.log(f"{label(group)}: writing {len(plain)} object(s), {len(hooks)} hook(s)")
         written: dict[ObjectKey, Mapping[str, Any]] = {}
         self.outcomes += [
             Outcome(str(s.key), "unchanged", "unchanged") for s in group.steps if s.action is Action.UNCHANGED
@@ -135,7 +134,7 @@ class Applier:
                 for s in self.plan.to_wait_for(group)
                 if s.action is not Action.HOOK
             ]
-            self._wait_healthy(waits, f"{group.phase} wave {label}")
+            self._wait_healthy(waits, label(group))
 
     def _prune_group(self, group: Group, pool: ThreadPoolExecutor) -> None:
         """Delete in the plan's (reverse) order; a run of one kind goes out concurrently."""

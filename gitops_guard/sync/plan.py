@@ -152,7 +152,7 @@ class Plan:
         """One line per group, for ``--dry-run``; then what is kept and why nothing is pruned."""
         lines: list[str] = []
         for group in self.groups:
-            lines.append(f"{_label(group)}: {_counts(group)}")
+            lines.append(f"{label(group)}: {_counts(group)}")
         for kept in self.kept:
             lines.append(f"would prune, kept ({kept.reason}): {kept.key}")
         if self.prune_blocked is not None:
@@ -162,13 +162,15 @@ class Plan:
         return "\n".join(lines) + "\n"
 
 
-def _label(group: Group) -> str:
-    wave = "-inf" if group.wave == NAMESPACE_WAVE else str(group.wave)
+def label(group: Group) -> str:
+    """How the plan and the applier's log name a group: "Sync wave 1", "Sync prune", ..."""
     if group.kind is GroupKind.PRUNE:
         return f"{group.phase} prune"
     if group.kind is GroupKind.PRUNE_LAST:
         return f"{group.phase} prune last"
-    return f"{group.phase} wave {wave}"
+    if group.wave == NAMESPACE_WAVE:
+        return f"{group.phase} namespace (CreateNamespace, before every wave)"
+    return f"{group.phase} wave {group.wave}"
 
 
 def _counts(group: Group) -> str:

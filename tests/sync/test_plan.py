@@ -347,7 +347,8 @@ def test_create_namespace(desired_ns: bool, live_ns: bool, created: bool) -> Non
             "Sync",
             [(Action.CREATE, ObjectKey("", "Namespace", "", "apps"))],
         )
-        assert p.render().startswith("Sync wave -inf: create 1, update 0, unchanged 0\n")
+        first = "Sync namespace (CreateNamespace, before every wave): create 1, update 0, unchanged 0\n"
+        assert p.render().startswith(first)
 
 
 def test_the_managed_namespace_is_never_pruned() -> None:
