@@ -64,4 +64,3 @@ def _pr_number(event: dict[str, Any]) -> int | None:
     if isinstance(issue, dict) and issue.get("pull_request") and isinstance(issue.get("number"), int):
         return int(issue["number"])
     return None
-
