@@ -341,13 +341,7 @@ def _substitute(obj: dict[str, Any], values: Any) -> tuple[dict[str, Any], froze
     """Flux post-build substitution over the object's YAML text, parsed again."""
     from gitops_guard.render import flux_vars
 
-    if flux_vars.disabled(obj):
-        return obj, frozenset()
-    import yaml
-
-    text = yaml.dump(obj, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True)
-    data, unresolved = flux_vars.substitute_object(text, values.values, hidden=values.hidden)
-    return (obj if data is None else data), unresolved
+    return flux_vars.substitute_data(obj, values.values, hidden=values.hidden)
 
 
 def _namespaced(kinds: KindMap, obj: Mapping[str, Any]) -> bool:

@@ -282,13 +282,8 @@ def _placed(plan: Plan, res: Resource, vars_: Variables, kinds: Any) -> tuple[Re
         if info is None or info.namespaced:  # kustomize takes unknown kinds to be namespaced
             meta["namespace"] = target
     unresolved: frozenset[str] = frozenset()
-    if vars_.active and not flux_vars.disabled(body):
-        import yaml
-
-        text = yaml.dump(body, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True)
-        data, unresolved = flux_vars.substitute_object(text, vars_.values, hidden=vars_.hidden)
-        if data is not None:
-            body = data
+    if vars_.active:
+        body, unresolved = flux_vars.substitute_data(body, vars_.values, hidden=vars_.hidden)
     document = res.document.with_data(body)
     return Resource(object_ref(body), body, document, rendered_by=res.rendered_by), unresolved
 

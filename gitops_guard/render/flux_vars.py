@@ -84,6 +84,22 @@ def substitute_object(
     return data, done.unresolved
 
 
+def substitute_data(
+    obj: dict[str, Any], values: Mapping[str, str], *, hidden: frozenset[str] = frozenset()
+) -> tuple[dict[str, Any], frozenset[str]]:
+    """Post-build substitution of one built object, as kustomize-controller runs it on the
+    object's YAML text: the object (itself when it opts out or nothing changed) and the names
+    not known."""
+    if disabled(obj):
+        return obj, frozenset()
+    from gitops_guard.source.pyyaml import yaml
+
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    text = yaml.dump(obj, Dumper=dumper, sort_keys=False, allow_unicode=True)
+    data, unresolved = substitute_object(text, values, hidden=hidden)
+    return (obj if data is None else data), unresolved
+
+
 def _closing(text: str, start: int) -> int:
     depth = 1
     i = start
