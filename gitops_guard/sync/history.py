@@ -16,15 +16,14 @@ server's 1 MiB limit: the oldest history entries are dropped first, the inventor
 from __future__ import annotations
 
 import enum
-import hashlib
 import json
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gitops_guard.cluster.errors import ApiError, ClusterError
+from gitops_guard.cluster.names import derived_name
 from gitops_guard.ownership import TrackingId
 
 DEFAULT_NAMESPACE = "gitops-guard"
@@ -182,9 +181,7 @@ class HistoryStore:
     @staticmethod
     def name_for(app: str) -> str:
         """The ConfigMap's name: readable, and distinct for app names that sanitise alike."""
-        slug = re.sub(r"[^a-z0-9-]+", "-", app.lower()).strip("-")[:200] or "app"
-        digest = hashlib.sha256(app.encode()).hexdigest()[:8]
-        return f"gitops-guard-history-{slug}-{digest}"
+        return derived_name("gitops-guard-history", app, fallback="app")
 
     def read(self, app: str) -> State:
         live = self.client.get("v1", "ConfigMap", self.name_for(app), self.namespace)

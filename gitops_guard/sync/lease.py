@@ -19,15 +19,14 @@ per replica).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
-import re
 import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from gitops_guard.cluster.errors import ApiError
+from gitops_guard.cluster.names import derived_name
 
 API_VERSION = "coordination.k8s.io/v1"
 KIND = "Lease"
@@ -78,9 +77,7 @@ def parse_micro_time(text: str) -> float | None:
 
 def lease_name(prefix: str, key: str) -> str:
     """A Lease name for ``key``: readable, and distinct for keys that sanitise alike."""
-    slug = re.sub(r"[^a-z0-9-]+", "-", key.lower()).strip("-")[:200] or "x"
-    digest = hashlib.sha256(key.encode()).hexdigest()[:8]
-    return f"{prefix}-{slug}-{digest}"
+    return derived_name(prefix, key, fallback="x")
 
 
 class Lease:
