@@ -19,7 +19,8 @@ from gitops_guard.errors import ConfigError, ToolError
 WORKTREE = "WORKTREE"  # the files on disk, as `git diff REV` compares against them
 
 
-def _git(repo: Path, *args: str, binary: bool = False) -> subprocess.CompletedProcess[bytes]:
+def git(repo: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """``git -C repo ARGS``, never prompting, with messages in the C locale."""
     git = shutil.which("git")
     if git is None:
         raise ToolError("git not found on PATH: needed to read revisions")
@@ -32,7 +33,7 @@ def _git(repo: Path, *args: str, binary: bool = False) -> subprocess.CompletedPr
 
 
 def toplevel(path: Path) -> Path:
-    proc = _git(path, "rev-parse", "--show-toplevel")
+    proc = git(path, "rev-parse", "--show-toplevel")
     if proc.returncode != 0:
         raise ConfigError(f"{path}: not inside a Git repository (needed for --base)")
     return Path(proc.stdout.decode().strip())
@@ -42,7 +43,7 @@ def resolve(repo: Path, rev: str) -> str:
     """The commit id of ``rev``; a usage error when Git does not know it."""
     if rev.startswith("-"):
         raise ConfigError(f"invalid revision {rev!r}")
-    proc = _git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+    proc = git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
     if proc.returncode != 0:
         raise ConfigError(f"unknown revision {rev!r} (fetch it first, e.g. `git fetch origin {rev}`)")
     return proc.stdout.decode().strip()
@@ -51,7 +52,7 @@ def resolve(repo: Path, rev: str) -> str:
 def materialize(repo: Path, commit: str, dest: Path) -> Path:
     """Write the tree of ``commit`` under ``dest`` and return ``dest``."""
     # The tree, not the commit: no pax header, so an empty tree is an empty archive.
-    proc = _git(repo, "archive", "--format=tar", f"{commit}^{{tree}}")
+    proc = git(repo, "archive", "--format=tar", f"{commit}^{{tree}}")
     if proc.returncode != 0:
         raise ToolError(f"git archive {commit[:12]} failed: {_first_line(proc.stderr)}")
     dest.mkdir(parents=True, exist_ok=True)
@@ -67,12 +68,12 @@ def changed_paths(repo: Path, base: str, head: str) -> list[str]:
     args = ["diff", "--name-only", "--no-renames", "-z", base]
     if head != WORKTREE:
         args.append(head)
-    proc = _git(repo, *args)
+    proc = git(repo, *args)
     if proc.returncode != 0:
         raise ToolError(f"git diff failed: {_first_line(proc.stderr)}")
     paths = [p for p in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
     if head == WORKTREE:
-        untracked = _git(repo, "ls-files", "--others", "--exclude-standard", "-z")
+        untracked = git(repo, "ls-files", "--others", "--exclude-standard", "-z")
         paths += [p for p in untracked.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
     return sorted(set(paths))
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -112,27 +110,16 @@ def _checkout(top: Path, head: str | None) -> Iterator[Path]:
     from gitops_guard.diff import revisions
 
     commit = revisions.resolve(top, head)
-    git = shutil.which("git")
-    if git is None:
-        raise ToolError("git not found on PATH")
     with tempfile.TemporaryDirectory(prefix="gitops-guard-head-") as tmp:
         tree = Path(tmp) / "head"
-        add = subprocess.run(
-            [git, "-C", str(top), "worktree", "add", "--detach", "--quiet", str(tree), commit],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        add = revisions.git(top, "worktree", "add", "--detach", "--quiet", str(tree), commit)
         if add.returncode != 0:
-            raise ToolError(f"git worktree add {commit[:12]} failed: {add.stderr.strip()[:300]}")
+            error = add.stderr.decode(errors="replace").strip()[:300]
+            raise ToolError(f"git worktree add {commit[:12]} failed: {error}")
         try:
             yield tree
         finally:
-            subprocess.run(
-                [git, "-C", str(top), "worktree", "remove", "--force", str(tree)],
-                capture_output=True,
-                check=False,
-            )
+            revisions.git(top, "worktree", "remove", "--force", str(tree))
 
 
 def _check(opts: Options, config: Any, base: str, workdir: Path) -> list[Finding]:
