@@ -181,7 +181,7 @@ class _Known:
     """Kinds and API groups the tool has schemas for, read only when a document needs them."""
 
     def __init__(self, resources: Sequence[Resource], version: tuple[int, int]) -> None:
-        from gitops_guard.datafiles import data_dir
+        from gitops_guard.schema import catalog
         from gitops_guard.schema.builtin import BuiltinSchemas
 
         self.kinds: set[str] = set()
@@ -193,7 +193,7 @@ class _Known:
                 continue  # all.json
             self.kinds.add(parts[0])
             self.groups.add(("" if len(parts) == 2 else parts[1], parts[-1]))
-        shipped = data_dir("schemas") / "crds"
+        shipped = catalog.schemas_dir()
         for path in shipped.glob("*/*.json"):
             kind, _, crd_version = path.stem.partition("_")
             self.kinds.add(kind)

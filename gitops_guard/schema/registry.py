@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from gitops_guard.datafiles import data_dir
+from gitops_guard.schema import catalog
 from gitops_guard.schema.builtin import BuiltinSchemas, kind_suffix
 from gitops_guard.schema.extensions import Extension
 
@@ -68,7 +68,7 @@ class SchemaRegistry:
         self.repo_crds = {(c.group, c.version, c.kind): c for c in repo_crds}
         self.cluster_crds = {(c.group, c.version, c.kind): c for c in cluster_crds}
         self.extensions = list(extensions)
-        self.shipped_dir = data_dir("schemas") / "crds"
+        self.shipped_dir = catalog.schemas_dir()
         self.cache_dir = cache_dir
         self._memo: dict[tuple[str, str], SchemaHit | None] = {}
 

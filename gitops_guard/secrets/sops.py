@@ -104,10 +104,13 @@ def creation_rule(file: Path) -> SopsRules | None:
 
 @cache
 def _creation_rules(config: Path) -> tuple[tuple[str | None, SopsRules], ...]:
-    import yaml  # only a SOPS file without rules of its own pays for reading the config
+    # Only a SOPS file without rules of its own pays for reading the config; libyaml, as for
+    # every other file (the pure-Python reader would compile what source/pyyaml.py defers).
+    from gitops_guard.source.pyyaml import yaml
 
     try:
-        data = yaml.safe_load(config.read_text(encoding="utf-8"))
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        data = yaml.load(config.read_text(encoding="utf-8"), Loader=loader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return ()
     entries = data.get("creation_rules") if isinstance(data, dict) else None

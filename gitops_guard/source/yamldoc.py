@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from gitops_guard.source.limits import Limits
@@ -242,17 +243,20 @@ def _escape(text: str, pos: int) -> tuple[str, int]:
     return _ESCAPES.get(code, code), 2
 
 
-def _line_starts(text: str) -> list[int]:
+@lru_cache(maxsize=4)
+def _line_starts(text: str) -> tuple[int, ...]:
+    """Where each line of ``text`` starts; kept for the last few texts, since every finding
+    inside one block scalar asks again."""
     starts = [0]
     find = text.find
     at = find("\n")
     while at >= 0:
         starts.append(at + 1)
         at = find("\n", at + 1)
-    return starts
+    return tuple(starts)
 
 
-def _line_column(starts: list[int], pos: int) -> tuple[int, int]:
+def _line_column(starts: Sequence[int], pos: int) -> tuple[int, int]:
     line = bisect.bisect_right(starts, pos) - 1
     return line + 1, pos - starts[line] + 1
 
