@@ -41,6 +41,7 @@ spec:
 # matching (directory walks, ignore settings), and the command-line library (options).
 HEAVY = (
     "click",
+    "ryml",
     "detect_secrets",
     "cel",
     "pathspec",

@@ -74,8 +74,9 @@ def _spawn(read: Reader, share: list[Candidate], limits: Limits) -> tuple[int, i
             for sf in files:
                 for doc in sf.documents:
                     # The tree stays behind; a marker says whether it can be rebuilt.
+                    kept = doc.root is not None or doc.recompose is not None
                     doc.recompose = None
-                    doc.root = None if doc.root is None else _KEPT  # type: ignore[assignment]
+                    doc.root = _KEPT if kept else None  # type: ignore[assignment]
             payload = pickle.dumps(files, protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(w, "wb") as out:
                 out.write(payload)
@@ -116,31 +117,13 @@ def _collect(worker: tuple[int, int] | None) -> list[SourceFile] | None:
 
 
 def _attach_recompose(files: list[SourceFile], limits: Limits) -> None:
+    from gitops_guard.source.yamldoc import Recompose
+
     for sf in files:
         cache: list[list[yaml.Node | None]] = []
         for doc in sf.documents:
             if doc.root is _KEPT:  # type: ignore[comparison-overlap]
                 doc.root = None
-                doc.recompose = _Recompose(sf, doc.index, limits, cache)
+                doc.recompose = Recompose(sf.text or "", sf.path, doc.index, limits, cache)
             else:
                 doc.root = None
-
-
-class _Recompose:
-    """Re-parse a file once, on the first position lookup of any of its documents."""
-
-    def __init__(self, sf: SourceFile, index: int, limits: Limits, cache: list[list[yaml.Node | None]]):
-        self.sf, self.index, self.limits, self.cache = sf, index, limits, cache
-
-    def __call__(self) -> yaml.Node | None:
-        if not self.cache:
-            from gitops_guard.source.yamldoc import parse
-
-            parsed = parse(self.sf.text or "", self.sf.path, self.limits)
-            count = max((d.index for d in parsed.documents), default=-1) + 1
-            roots: list[yaml.Node | None] = [None] * count
-            for d in parsed.documents:
-                roots[d.index] = d.root
-            self.cache.append(roots)
-        roots = self.cache[0]
-        return roots[self.index] if self.index < len(roots) else None

@@ -37,13 +37,21 @@ class _Loader(_BASE_LOADER):  # type: ignore[misc]
         if kind is yaml.ScalarNode:
             if not implicit[0]:
                 return _STR
-            tag = _RESOLVED.get(value)
-            if tag is None:
-                tag = super().resolve(kind, value, implicit)
-                if len(_RESOLVED) < 65536:
-                    _RESOLVED[value] = tag
-            return tag
+            return plain_tag(value)
         return _MAP if kind is yaml.MappingNode else _SEQ
+
+
+def plain_tag(value: str) -> str:
+    """The tag PyYAML's safe loader gives ``value`` written as a plain scalar."""
+    tag = _RESOLVED.get(value)
+    if tag is None:
+        tag = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+        if len(_RESOLVED) < 65536:
+            _RESOLVED[value] = tag
+    return tag
+
+
+_RESOLVER = yaml.resolver.Resolver()
 
 
 _LOADER: Any = _Loader
@@ -320,7 +328,20 @@ class _RedefiningLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-def parse(text: str, path: str, limits: Limits) -> ParsedFile:
+def parse(text: str, path: str, limits: Limits, *, fast: bool = False) -> ParsedFile:
+    """The documents and problems of ``text``.  With ``fast`` (a whole-repository run),
+    plain files are read by :mod:`fastyaml` (the same data, node trees built on first use)."""
+    if fast:
+        from gitops_guard.source import fastyaml
+
+        datas = fastyaml.parse(text, limits, plain_tag)
+        if datas is not None:
+            cache: list[list[yaml.Node | None]] = []
+            documents = [
+                Document(path, i, data, None, Recompose(text, path, i, limits, cache))
+                for i, data in enumerate(datas)
+            ]
+            return ParsedFile(documents, [])
     parsed = _parse(text, path, limits, _LOADER)
     if any(p.kind == "syntax" and "duplicate anchor" in p.message for p in parsed.problems):
         parsed = _parse(text, path, limits, _RedefiningLoader)
@@ -371,6 +392,25 @@ def _parse(text: str, path: str, limits: Limits, loader: Any) -> ParsedFile:
         documents.append(Document(path, index, data, kept))
         index += 1
     return ParsedFile(documents, problems)
+
+
+class Recompose:
+    """Parse a file again, once, on the first position lookup of any of its documents: the
+    node trees of documents whose data came without them (a worker process, ``fastyaml``)."""
+
+    def __init__(self, text: str, path: str, index: int, limits: Limits, cache: list[list[yaml.Node | None]]):
+        self.text, self.path, self.index, self.limits, self.cache = text, path, index, limits, cache
+
+    def __call__(self) -> yaml.Node | None:
+        if not self.cache:
+            parsed = parse(self.text, self.path, self.limits)
+            count = max((d.index for d in parsed.documents), default=-1) + 1
+            roots: list[yaml.Node | None] = [None] * count
+            for d in parsed.documents:
+                roots[d.index] = d.root
+            self.cache.append(roots)
+        roots = self.cache[0]
+        return roots[self.index] if self.index < len(roots) else None
 
 
 class _Converter:
