@@ -31,12 +31,13 @@ VIOLATION = Rule(
 
     Custom resources of other projects (cert-manager, prometheus-operator, Gateway
     API, ...) are checked against the shipped CRD catalog, one pinned upstream
-    version per project (`gitops-guard schemas list`). The operator a repository
-    deploys may be older or newer, so an unknown field there is a warning naming
-    the catalog's project and version (`catalog-unknown-fields: error` in the
-    config makes it an error); wrong types, enum values, missing required fields
-    and CEL rules stay errors. CRDs in the repository and, with `--kubeconfig`,
-    those the cluster serves come first.
+    version per project (`gitops-guard schemas list`), or the earlier release also
+    shipped that the repository deploys. The operator a repository deploys may be
+    older or newer, so an unknown field there is a warning naming the catalog's
+    project and version (`catalog-unknown-fields: error` in the config makes it
+    an error); wrong types, enum values, missing required fields and CEL rules
+    stay errors. CRDs in the repository and, with `--kubeconfig`, those the
+    cluster serves come first.
 
     FAIL:
         apiVersion: apps/v1
@@ -121,6 +122,7 @@ class SchemaCheck:
                 f"the cluster's CRDs could not be read ({cluster.problem}); the shipped schemas are used",
                 outcome=Outcome.NOT_CHECKED,
             )
+        versions = _CatalogVersions(ctx.resources, strict=settings.catalog_unknown_fields == "error")
         registry = SchemaRegistry(
             settings.kubernetes_version,
             locations=settings.schema_locations,
@@ -128,6 +130,7 @@ class SchemaCheck:
             cluster_crds=cluster.crds,
             cache_dir=settings.cache_dir,
             extensions=settings.schema_extensions,
+            prefer=versions.prefer,
         )
         queue: list[tuple[Resource, dict[str, Any], SchemaHit]] = []
         for res in ctx.resources:
@@ -152,43 +155,94 @@ class SchemaCheck:
             yield at_file(NOT_RUN, ".", f"schema check could not run: {exc}", outcome=Outcome.NOT_CHECKED)
             return
         cel_cache: dict[str, bool] = {}
-        skew = _Skew(ctx.resources, strict=settings.catalog_unknown_fields == "error")
         for (res, body, hit), found in zip(queue, results, strict=True):
+            used = versions.used(res, hit)
             for violation in found:
                 if _templated(body, violation.path):
                     continue
                 said = (
-                    skew.unknown_field(res, violation.message) if violation.at_key and hit.shipped else None
+                    versions.unknown_field(res, violation.message, hit)
+                    if violation.at_key and hit.shipped
+                    else None
                 )
                 if said is not None:
                     message, severity = said
                     yield _violation(res, violation._replace(message=message), severity=severity)
                 else:
-                    yield _violation(res, violation)
-            yield from _cel(res, body, hit, cel_cache)
+                    yield _violation(res, violation._replace(message=violation.message + used))
+            yield from _cel(res, body, hit, cel_cache, used)
 
 
-class _Skew:
-    """How an unknown field in a catalog schema is reported: which version, how severe."""
+def _minor(version: str) -> str:
+    """``v1.20.2`` -> ``1.20``: CRDs change with minor releases, rarely with patches."""
+    return ".".join(version.removeprefix("v").split(".")[:2])
+
+
+class _CatalogVersions:
+    """Which release's schema checks a catalog kind (the one the repository deploys, when
+    shipped), and how an unknown field in a catalog schema is reported."""
 
     def __init__(self, resources: Sequence[Resource], *, strict: bool) -> None:
         self.resources = resources
         self.strict = strict
         self._deployed: dict[tuple[str, ...], list[Any]] = {}
 
-    def unknown_field(self, res: Resource, message: str) -> tuple[str, Severity | None] | None:
+    def prefer(self, group: str, kind: str, version: str) -> Any:
+        """An earlier release's schema when the repository deploys that minor version of the
+        operator, and only it; None to use the pinned one."""
+        from gitops_guard.schema import catalog
+
+        choices = catalog.earlier(group, kind, version)
+        origin = catalog.origin(group, kind, version) if choices else None
+        if origin is None or origin.tier != catalog.CATALOG:
+            return None
+        minors = {_minor(d.version) for d in self._deployed_by_repo(origin.charts)}
+        if len(minors) != 1 or _minor(origin.version) in minors:
+            return None
+        return next((c for c in choices if _minor(c.origin.version) in minors), None)
+
+    def used(self, res: Resource, hit: SchemaHit) -> str:
+        """What a violation found by an earlier release's schema adds to its message."""
+        if not hit.release:
+            return ""
+        from gitops_guard.schema import catalog
+
+        origin = catalog.origin(res.group, res.kind, res.version)
+        if origin is None:
+            return ""
+        deployed = [
+            d for d in self._deployed_by_repo(origin.charts) if _minor(d.version) == _minor(hit.release)
+        ]
+        label = f"{origin.project} {hit.release}"
+        if not deployed:
+            return f" (schema of {label})"
+        if deployed[0].version == hit.release.removeprefix("v"):
+            return f" (schema of {label}, which {deployed[0].path} deploys)"
+        return f" (schema of {label}, for the {deployed[0].version} that {deployed[0].path} deploys)"
+
+    def unknown_field(
+        self, res: Resource, message: str, hit: SchemaHit
+    ) -> tuple[str, Severity | None] | None:
         """None for a schema that is not a catalog one (a GitOps CRD: an error as usual)."""
         from gitops_guard.schema import catalog
 
         origin = catalog.origin(res.group, res.kind, res.version)
         if origin is None or origin.tier != catalog.CATALOG:
             return None
+        if hit.release:
+            origin = origin._replace(version=hit.release)
         label = origin.label()
         deployed = self._deployed_by_repo(origin.charts)
         versions = sorted({d.version for d in deployed})
         if versions == [origin.version.removeprefix("v")]:
             # The repository deploys the very version the schema is from: no skew to allow for.
             return f"{message}; not in the schema of {label}, which {deployed[0].path} deploys", None
+        if hit.release:
+            text = (
+                f"{message}; not in the schema of {label}, the shipped release nearest the "
+                f"{', '.join(versions)} that {deployed[0].path} deploys"
+            )
+            return text, None if self.strict else Severity.WARNING
         if versions:
             text = (
                 f"{message}; not in the catalog schema of {label}, but the repository deploys "
@@ -240,7 +294,9 @@ def _violation(res: Resource, violation: Violation, severity: Severity | None = 
     )
 
 
-def _cel(res: Resource, body: dict[str, Any], hit: SchemaHit, cache: dict[str, bool]) -> Iterator[Finding]:
+def _cel(
+    res: Resource, body: dict[str, Any], hit: SchemaHit, cache: dict[str, bool], used: str = ""
+) -> Iterator[Finding]:
     from gitops_guard.schema.walk import has_validations
 
     has = cache.get(hit.key)
@@ -252,7 +308,7 @@ def _cel(res: Resource, body: dict[str, Any], hit: SchemaHit, cache: dict[str, b
 
     for result in cel.evaluate(hit.schema, body):
         if isinstance(result, cel.CelViolation):
-            yield _violation(res, Violation(result.path, f"{_dotted(result.path)}: {result.message}"))
+            yield _violation(res, Violation(result.path, f"{_dotted(result.path)}: {result.message}{used}"))
         else:
             yield at_document(
                 MISSING,

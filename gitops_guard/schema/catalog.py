@@ -36,31 +36,68 @@ class Entry(NamedTuple):
     kind: str  # in lower case, as in the file name
     version: str
     origin: Origin
+    # Earlier releases of the project whose schema of this kind is also shipped.
+    earlier: tuple[str, ...] = ()
+
+
+class Earlier(NamedTuple):
+    """An earlier release's schema of a kind: its own file, or None where it is the shipped one."""
+
+    origin: Origin
+    path: Path | None
 
 
 def schemas_dir() -> Path:
     return data_dir("schemas") / "crds"
 
 
+def earlier_dir() -> Path:
+    return data_dir("schemas") / "earlier"
+
+
 def origin(group: str, kind: str, version: str) -> Origin | None:
     """The source of the shipped schema of ``group/version, kind``, if one is shipped."""
-    sources, schemas = _index()
-    at = schemas.get(f"{group}/{kind.lower()}_{version}")
-    return sources[at] if at is not None else None
+    index = _index()
+    at = index.schemas.get(f"{group}/{kind.lower()}_{version}")
+    return index.sources[at] if at is not None else None
 
 
-def entries() -> list[Entry]:
-    sources, schemas = _index()
+def earlier(group: str, kind: str, version: str) -> list[Earlier]:
+    """The earlier releases shipped for ``group/version, kind``, oldest first.
+
+    Read only for a group that has any (a directory test first: a check that uses no such
+    group never reads the index)."""
+    if not (earlier_dir() / group).is_dir():
+        return []
+    index = _index()
+    name = f"{group}/{kind.lower()}_{version}"
     out = []
-    for name, at in sorted(schemas.items()):
-        group, _, stem = name.partition("/")
-        kind, _, version = stem.partition("_")
-        out.append(Entry(group, kind, version, sources[at]))
+    for at, stored in index.earlier.get(name, ()):
+        source = index.sources[at]
+        path = earlier_dir() / f"{name}@{source.version}.json" if stored else None
+        out.append(Earlier(source, path))
     return out
 
 
+def entries() -> list[Entry]:
+    index = _index()
+    out = []
+    for name, at in sorted(index.schemas.items()):
+        group, _, stem = name.partition("/")
+        kind, _, version = stem.partition("_")
+        releases = tuple(index.sources[i].version for i, _ in index.earlier.get(name, ()))
+        out.append(Entry(group, kind, version, index.sources[at], releases))
+    return out
+
+
+class _Index(NamedTuple):
+    sources: list[Origin]
+    schemas: dict[str, int]
+    earlier: dict[str, list[tuple[int, bool]]]
+
+
 @cache
-def _index() -> tuple[list[Origin], dict[str, int]]:
+def _index() -> _Index:
     path = data_dir("schemas") / "sources.json"
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
@@ -71,6 +108,10 @@ def _index() -> tuple[list[Origin], dict[str, int]]:
             for s in data["sources"]
         ]
         schemas = {str(k): int(v) for k, v in data["schemas"].items() if 0 <= int(v) < len(sources)}
+        earlier = {
+            str(k): [(int(i), bool(stored)) for i, stored in v if 0 <= int(i) < len(sources)]
+            for k, v in data.get("earlier", {}).items()
+        }
     except (OSError, ValueError, KeyError, TypeError):
-        return [], {}
-    return sources, schemas
+        return _Index([], {}, {})
+    return _Index(sources, schemas, earlier)

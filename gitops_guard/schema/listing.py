@@ -41,6 +41,8 @@ def rows() -> list[dict[str, Any]]:
                 "project": origin.project,
                 "module": f"{origin.module}@{origin.version}",
                 "licence": origin.licence,
+                # Earlier releases also shipped: used for a repository that deploys one.
+                "earlier": list(entry.earlier),
             }
         )
     return out
@@ -68,7 +70,7 @@ def render(fmt: str) -> str:
             f"{r['group']}/{r['version']}" if r["group"] else f"Kubernetes {r['version']}",
             r["kind"],
             r["project"],
-            r["module"],
+            r["module"] + "".join(f" (also {v})" for v in r.get("earlier", ())),
             r["licence"],
         )
         for r in table

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -34,6 +34,8 @@ class SchemaHit(NamedTuple):
     may_have_rules: bool = True
     # True for a schema shipped with the tool (schemas/crds): its origin is in catalog.py.
     shipped: bool = False
+    # For a shipped schema of an earlier release (schemas/earlier), that release.
+    release: str = ""
 
 
 class RepoCrd(NamedTuple):
@@ -61,8 +63,12 @@ class SchemaRegistry:
         cluster_crds: Iterable[RepoCrd] = (),
         cache_dir: Path | None = None,
         extensions: Sequence[Extension] = (),
+        prefer: Callable[[str, str, str], catalog.Earlier | None] | None = None,
     ) -> None:
+        """``prefer`` picks, for a shipped kind's group, kind and version, the earlier
+        release's schema to use instead (the release a repository deploys), or None."""
         self.k8s_version = k8s_version
+        self.prefer = prefer
         self.builtin = BuiltinSchemas(k8s_version, cache_dir)
         self.locations = list(locations)
         self.repo_crds = {(c.group, c.version, c.kind): c for c in repo_crds}
@@ -95,7 +101,15 @@ class SchemaRegistry:
             return SchemaHit(crd.schema, f"CRD served by {crd.path}", f"cluster:{group}/{version}/{kind}")
         if group:
             shipped = self.shipped_dir / group / f"{kind.lower()}_{version}.json"
-            schema = _read_json(shipped)
+            chosen = self.prefer(group, kind, version) if self.prefer is not None else None
+            path = chosen.path if chosen is not None and chosen.path is not None else shipped
+            schema = _read_json(path)
+            if schema is not None and chosen is not None:
+                label = chosen.origin.label()
+                source = f"shipped CRD schema {group} ({label})"
+                return SchemaHit(
+                    schema, source, f"shipped:{path}", shipped=True, release=chosen.origin.version
+                )
             if schema is not None:
                 return SchemaHit(schema, f"shipped CRD schema {group}", f"shipped:{shipped}", shipped=True)
         builtin = self.builtin.get(group, version, kind)

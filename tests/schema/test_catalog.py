@@ -90,9 +90,35 @@ def test_every_source_is_pinned_named_file_by_file_and_licensed() -> None:
     assert not any("flux-operator" in m or "volsync" in m for m in modules)
     readme = (SCHEMAS / "README.md").read_text(encoding="utf-8")
     index = json.loads((SCHEMAS / "sources.json").read_text(encoding="utf-8"))
-    assert [s["module"] for s in index["sources"]] == [s.module for s in script.SOURCES]
+    earlier = [(s.module, release) for s in script.SOURCES for release in s.earlier]
+    assert [(s["module"], s["version"]) for s in index["sources"]] == [
+        *((s.module, s.version) for s in script.SOURCES),
+        *earlier,
+    ]
     for source in script.SOURCES:
         assert f"| {source.project} | `{source.module}` |" in readme
+        for release in source.earlier:
+            assert f"| {source.project} | {release} |" in readme
+
+
+def test_an_earlier_release_is_listed_kind_by_kind_and_written_only_where_it_differs() -> None:
+    index = json.loads((SCHEMAS / "sources.json").read_text(encoding="utf-8"))
+    assert index["earlier"], "no earlier release shipped"
+    written = {p.relative_to(SCHEMAS / "earlier").as_posix() for p in (SCHEMAS / "earlier").rglob("*.json")}
+    listed = set()
+    for name, entries in index["earlier"].items():
+        shipped = (SCHEMAS / "crds" / f"{name}.json").read_text(encoding="utf-8")
+        for at, stored in entries:
+            source = index["sources"][at]
+            pinned = index["sources"][index["schemas"][name]]
+            assert source["module"] == pinned["module"] and source["version"] != pinned["version"]
+            path = SCHEMAS / "earlier" / f"{name}@{source['version']}.json"
+            if stored:
+                listed.add(f"{name}@{source['version']}.json")
+                assert path.read_text(encoding="utf-8") != shipped
+            else:
+                assert not path.exists()
+    assert written == listed
 
 
 def test_the_license_check_refuses_agpl_and_a_wrong_licence(tmp_path: Path) -> None:
@@ -126,7 +152,10 @@ def test_a_crd_file_with_a_bare_equals_sign_loads(tmp_path: Path) -> None:
 
 
 def test_the_size_is_recorded_and_small() -> None:
-    files = sorted((SCHEMAS / "crds").rglob("*.json"), key=lambda p: p.relative_to(SCHEMAS).as_posix())
+    files = sorted(
+        [*(SCHEMAS / "crds").rglob("*.json"), *(SCHEMAS / "earlier").rglob("*.json")],
+        key=lambda p: p.relative_to(SCHEMAS).as_posix(),
+    )
     texts = {path.relative_to(SCHEMAS).as_posix(): path.read_text(encoding="utf-8") for path in files}
     total = sum(path.stat().st_size for path in files)
     packed = _script().zipped_size(texts)
@@ -236,6 +265,124 @@ def test_the_version_the_repository_deploys_decides_how_an_unknown_field_is_repo
             "deploys 5.99.1 (oci.yaml), whose schema is not shipped",
         )
     ]
+
+
+CERTIFICATE = """\
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata: {name: web, namespace: default}
+spec:
+  secretName: web-tls
+  issuerRef: {name: letsencrypt, kind: ClusterIssuer}
+  renewal: {policy: RenewBefore}
+  duration: 1
+"""
+
+
+def _cert_manager(*versions: str) -> dict[str, str]:
+    return {
+        f"hr{i}.yaml": (
+            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
+            f"metadata: {{name: cm{i}, namespace: cm}}\nspec:\n  interval: 1h\n  chart:\n    spec:\n"
+            f"      chart: cert-manager\n      version: {version}\n"
+            "      sourceRef: {kind: HelmRepository, name: jetstack}\n"
+        )
+        for i, version in enumerate(versions)
+    }
+
+
+def _has_property(path: Path, *steps: str) -> bool:
+    node = json.loads(path.read_text(encoding="utf-8"))
+    for step in steps:
+        node = node.get("properties", {}).get(step)
+        if node is None:
+            return False
+    return True
+
+
+def test_the_release_the_repository_deploys_is_checked_against_its_own_schema(tmp_path: Path) -> None:
+    [earlier] = catalog.earlier("cert-manager.io", "Certificate", "v1")
+    pinned = catalog.origin("cert-manager.io", "Certificate", "v1")
+    assert pinned is not None and earlier.origin.version != pinned.version and earlier.path is not None
+    # What the case rests on: spec.renewal is newer than the earlier release.
+    assert _has_property(SCHEMAS / "crds/cert-manager.io/certificate_v1.json", "spec", "renewal")
+    assert not _has_property(earlier.path, "spec", "renewal")
+    release = earlier.origin.version.removeprefix("v")
+    label = f"cert-manager/cert-manager {earlier.origin.version}"
+    minor = ".".join(release.split(".")[:2])
+
+    exact = _violations(check_files(tmp_path / "exact", {"cert.yaml": CERTIFICATE, **_cert_manager(release)}))
+    assert exact == [
+        (
+            Severity.ERROR,
+            7,
+            f"spec.renewal: unknown field; not in the schema of {label}, which hr0.yaml deploys",
+        ),
+        (
+            Severity.ERROR,
+            8,
+            f"spec.duration: expected string, got integer (schema of {label}, which hr0.yaml deploys)",
+        ),
+    ]
+    patch = _violations(
+        check_files(tmp_path / "patch", {"cert.yaml": CERTIFICATE, **_cert_manager(f"v{minor}.99")})
+    )
+    assert patch == [
+        (
+            Severity.WARNING,
+            7,
+            f"spec.renewal: unknown field; not in the schema of {label}, the shipped release nearest the "
+            f"{minor}.99 that hr0.yaml deploys",
+        ),
+        (
+            Severity.ERROR,
+            8,
+            f"spec.duration: expected string, got integer (schema of {label}, for the {minor}.99 "
+            "that hr0.yaml deploys)",
+        ),
+    ]
+    # Deploying nothing, or two minor versions at once: the pinned release, where renewal is known.
+    for name, files in (("none", {}), ("both", _cert_manager(release, pinned.version))):
+        found = _violations(check_files(tmp_path / name, {"cert.yaml": CERTIFICATE, **files}))
+        assert found == [(Severity.ERROR, 8, "spec.duration: expected string, got integer")], name
+
+
+CILIUM_POLICY = """\
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: kafka, namespace: default}
+spec:
+  endpointSelector: {matchLabels: {app: broker}}
+  ingress:
+    - toPorts:
+        - ports: [{port: "9092", protocol: TCP}]
+          rules:
+            kafka: [{role: produce, topic: events}]
+"""
+
+
+def test_an_earlier_release_keeps_a_field_the_pinned_one_removed(tmp_path: Path) -> None:
+    [earlier] = catalog.earlier("cilium.io", "CiliumNetworkPolicy", "v2")
+    assert earlier.path is not None
+    # What the case rests on: Kafka rules are gone from the pinned release.
+    assert "kafka" in earlier.path.read_text(encoding="utf-8")
+    assert "kafka" not in (SCHEMAS / "crds/cilium.io/ciliumnetworkpolicy_v2.json").read_text(encoding="utf-8")
+    app = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\n"
+        "metadata: {name: cilium, namespace: argocd}\nspec:\n  project: default\n"
+        "  destination: {server: https://kubernetes.default.svc, namespace: kube-system}\n"
+        "  source: {repoURL: https://helm.cilium.io, chart: cilium, "
+        f"targetRevision: {earlier.origin.version}}}\n"
+    )
+    assert _violations(check_files(tmp_path / "deployed", {"cnp.yaml": CILIUM_POLICY, "app.yaml": app})) == []
+    # Against the pinned release, the removed field is an unknown one, and the rules no
+    # longer match any of their forms: an error a cilium of the earlier release never makes.
+    pinned = _violations(check_files(tmp_path / "pinned", {"cnp.yaml": CILIUM_POLICY}))
+    assert [(severity, line) for severity, line, _ in pinned] == [
+        (Severity.WARNING, 10),
+        (Severity.ERROR, 10),
+    ]
+    assert "rules.kafka: unknown field" in pinned[0][2]
 
 
 def test_chart_versions_are_read_from_flux_and_argo_cd_objects() -> None:
