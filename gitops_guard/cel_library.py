@@ -36,12 +36,41 @@ def load() -> Any:
     """
     import logging
 
-    import cel
-
+    cel = _import_evaluator()
     logger = logging.getLogger("cel")
     if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
         logger.addHandler(logging.NullHandler())
     logger.propagate = False
+    return cel
+
+
+def _import_evaluator() -> Any:
+    """``import cel`` without its interactive command line.
+
+    The package's ``__init__`` imports ``cel.cli`` (prompt_toolkit, pygments): ~0.2 s of a
+    run that evaluates one rule, for a REPL this process never starts. An empty module
+    stands in for it while the package is imported. Should a release need the real one at
+    import, the stand-in and what was half imported are dropped and ``cel`` is imported
+    as it is.
+    """
+    import sys
+    import types
+
+    if "cel" in sys.modules or "cel.cli" in sys.modules:
+        import cel
+
+        return cel
+    stand_in = types.ModuleType("cel.cli", "not imported: gitops-guard never runs the cel REPL")
+    sys.modules["cel.cli"] = stand_in
+    try:
+        import cel
+    except ImportError:
+        for name in [n for n in sys.modules if n == "cel" or n.startswith("cel.")]:
+            del sys.modules[name]
+        import cel
+    finally:
+        if sys.modules.get("cel.cli") is stand_in:
+            del sys.modules["cel.cli"]
     return cel
 
 

@@ -107,13 +107,56 @@ class _View:
     items: Mapping[str, Any] | None = None
     types: tuple[str, ...] = ()
     format: str | None = None
+    # The declared properties that have a default, for an object that leaves them out.
+    defaulted: list[tuple[str, Mapping[str, Any]]] = field(default_factory=list)
+
+
+_EMPTY = _View()  # no schema: never changed, so one instance (its identity keys conversions)
+
+# A view depends only on the schema node and the JSON type of the value (which junctor
+# branches fit it): kept per schema root, as every object of a kind walks the same schema.
+_VIEWS: dict[int, tuple[Mapping[str, Any], dict[tuple[int, str], _View]]] = {}
+_MAX_ROOTS = 64
+
+
+def _views_of(root: Mapping[str, Any]) -> dict[tuple[int, str], _View]:
+    kept = _VIEWS.get(id(root))
+    if kept is None or kept[0] is not root:
+        if len(_VIEWS) >= _MAX_ROOTS:
+            _VIEWS.clear()
+        kept = _VIEWS[id(root)] = (root, {})
+    return kept[1]
+
+
+def _shape(value: Any) -> str:
+    """The JSON type of ``value``, as far as ``_is_type`` tells them apart."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, str | dt.date):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, Mapping):
+        return "object"
+    return "other"
 
 
 class _Walker:
     def __init__(self, root: Mapping[str, Any]) -> None:
         self._root = root
+        self._views = _views_of(root)
         self.results: list[CelResult] = []
         self._context: Any = None
+        # Containers already converted for CEL, by (view, value) identity: a rule on a
+        # parent converts what the rules on its children converted before.  The values
+        # are the walk's own defaulted copies, alive until it ends.
+        self._converted: dict[tuple[int, int], Any] = {}
 
     # -- schema resolution -------------------------------------------------
 
@@ -153,6 +196,13 @@ class _Walker:
                     yield from self._facets(branch, value, depth + 1)
 
     def view(self, node: Any, value: Any) -> _View:
+        key = (id(node), _shape(value))
+        view = self._views.get(key)
+        if view is None:
+            view = self._views[key] = self._view(node, value)
+        return view
+
+    def _view(self, node: Any, value: Any) -> _View:
         view = _View()
         for facet in self._facets(node, value):
             view.rules.extend(_rule_list(facet))
@@ -172,6 +222,11 @@ class _Walker:
             fmt = facet.get("format")
             if view.format is None and isinstance(fmt, str):
                 view.format = fmt
+        view.defaulted = [
+            (name, sub)
+            for name, sub in view.properties.items()
+            if self._resolve(sub).get("default") is not None
+        ]
         return view
 
     # -- the walk ------------------------------------------------------------
@@ -200,12 +255,9 @@ class _Walker:
         for key, child in value.items():
             sub = view.properties.get(str(key), view.additional)
             out[key] = child if sub is None else self.visit(sub, child, (*path, str(key)))
-        for name, sub in view.properties.items():
-            if name in out:
-                continue
-            default = self._resolve(sub).get("default")
-            if default is not None:
-                out[name] = self.visit(sub, default, (*path, name))
+        for name, sub in view.defaulted:
+            if name not in out:
+                out[name] = self.visit(sub, self._resolve(sub)["default"], (*path, name))
         return out
 
     # -- rules ---------------------------------------------------------------
@@ -218,6 +270,7 @@ class _Walker:
             converted, unconvertible = None, str(exc)
         results: list[CelResult] = []
         non_ascii: bool | None = None
+        context: Any = False  # bound once for all the rules on this value (a costly conversion)
         for entry in view.rules:
             if not isinstance(entry, Mapping) or not isinstance(entry.get("rule"), str):
                 results.append(CelUnsupported(path, str(entry), "malformed x-kubernetes-validations entry"))
@@ -235,19 +288,22 @@ class _Walker:
             if reason:
                 results.append(CelUnsupported(path, rule, reason))
                 continue
-            result = self._run_one(compiled, entry, converted, path)
+            if context is False:
+                context = self._bind(converted)
+            result = self._run_one(compiled, entry, context, path)
             if result is not None:
                 results.append(result)
         return results
 
     def _run_one(
-        self, compiled: _Compiled, entry: Mapping[str, Any], value: Any, path: Path
+        self, compiled: _Compiled, entry: Mapping[str, Any], context: Any, path: Path
     ) -> CelResult | None:
         rule = compiled.source
         try:
-            context = self._bind(value, optional_old_self=entry.get("optionalOldSelf") is True)
             if context is None:
                 return CelUnsupported(path, rule, "CEL library 'common-expression-language' is not installed")
+            if entry.get("optionalOldSelf") is True:
+                context.add_variable("oldSelf", cel_library.load().OptionalValue.none())
             verdict = compiled.program.execute(context)
         except KeyError as exc:
             # Reading an absent field: the API server rejects the object with this error.
@@ -286,6 +342,15 @@ class _Walker:
         numbers typed by the schema, formatted strings as timestamps, durations or bytes."""
         if value is None or isinstance(value, bool):
             return value
+        if isinstance(value, Mapping | list):
+            key = (id(view), id(value))
+            done = self._converted.get(key)
+            if done is None:
+                done = self._converted[key] = self._container_to_cel(view, value)
+            return done
+        return self._scalar_to_cel(view, value)
+
+    def _container_to_cel(self, view: _View, value: Any) -> Any:
         if isinstance(value, Mapping):
             out: dict[str, Any] = {}
             for key, child in value.items():
@@ -298,11 +363,12 @@ class _Walker:
                 elif view.additional is not None:
                     out[name] = self._to_cel(self.view(view.additional, child), child)
                 else:
-                    out[name] = self._to_cel(_View(), child)
+                    out[name] = self._to_cel(_EMPTY, child)
             return out
-        if isinstance(value, list):
-            items = view.items
-            return [self._to_cel(self.view(items, item) if items else _View(), item) for item in value]
+        items = view.items  # a list
+        return [self._to_cel(self.view(items, item) if items else _EMPTY, item) for item in value]
+
+    def _scalar_to_cel(self, view: _View, value: Any) -> Any:
         if isinstance(value, int):
             if not INT64_MIN <= value <= INT64_MAX:
                 raise _Unconvertible(f"integer {value} is out of the int64 range")
@@ -313,8 +379,10 @@ class _Walker:
             return _string_to_cel(value, view.format, typed="string" in view.types)
         raise _Unconvertible(f"a {type(value).__name__} value has no JSON form")
 
-    def _bind(self, value: Any, *, optional_old_self: bool) -> Any:
-        """The evaluation context with ``self`` (and an absent ``oldSelf``) bound, or None without cel."""
+    def _bind(self, value: Any) -> Any:
+        """The evaluation context with ``self`` bound, or None without cel.  A rule with
+        ``optionalOldSelf`` adds an absent ``oldSelf`` (a create has none); the other rules
+        never read it (transition rules are skipped)."""
         try:
             cel = cel_library.load()
         except ImportError:
@@ -322,8 +390,6 @@ class _Walker:
         if self._context is None:
             self._context = cel.Context(None, dict(cel_library.stdlib_functions()))
         self._context.add_variable("self", value)
-        if optional_old_self:
-            self._context.add_variable("oldSelf", cel.OptionalValue.none())
         return self._context
 
 
