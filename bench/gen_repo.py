@@ -4,7 +4,8 @@
 Usage: bench/gen_repo.py N DEST [--seed S]
 
 Writes N files under DEST/apps/<namespace>/, each holding three documents: a Deployment, a
-Service and a ConfigMap. The objects use the fields real application manifests carry (probes,
+Service and a ConfigMap (with --custom-resources, also a cert-manager Certificate, a
+ServiceMonitor and an HTTPRoute). The objects use the fields real application manifests carry (probes,
 resources, security contexts, env from ConfigMaps, volumes, rolling-update strategy) and are
 valid against the Kubernetes 1.37 strict schemas, so a schema check has real work to do and
 nothing to report. Output depends only on N and the seed: the same arguments give byte-identical
@@ -208,8 +209,54 @@ def _service(name: str, namespace: str, labels: dict[str, str]) -> Document:
     }
 
 
-def application(index: int, rng: random.Random) -> tuple[str, list[Document]]:
-    """The relative path and documents of the index-th application file."""
+def _custom_resources(name: str, namespace: str, labels: dict[str, str]) -> list[Document]:
+    """What a platform repository adds to an application: its certificate, its scrape config
+    and its route (cert-manager, prometheus-operator and Gateway API, the most used CRDs)."""
+    host = f"{name}.{namespace}.example.com"
+    return [
+        {
+            "apiVersion": "cert-manager.io/v1",
+            "kind": "Certificate",
+            "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
+            "spec": {
+                "secretName": f"{name}-tls",
+                "dnsNames": [host],
+                "duration": "2160h",
+                "renewBefore": "360h",
+                "privateKey": {"algorithm": "ECDSA", "size": 256, "rotationPolicy": "Always"},
+                "issuerRef": {"name": "letsencrypt", "kind": "ClusterIssuer", "group": "cert-manager.io"},
+            },
+        },
+        {
+            "apiVersion": "monitoring.coreos.com/v1",
+            "kind": "ServiceMonitor",
+            "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
+            "spec": {
+                "selector": {"matchLabels": _selector(labels)},
+                "endpoints": [{"port": "metrics", "interval": "30s", "path": "/metrics", "scheme": "http"}],
+            },
+        },
+        {
+            "apiVersion": "gateway.networking.k8s.io/v1",
+            "kind": "HTTPRoute",
+            "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
+            "spec": {
+                "parentRefs": [{"name": "public", "namespace": "gateway", "sectionName": "https"}],
+                "hostnames": [host],
+                "rules": [
+                    {
+                        "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+                        "backendRefs": [{"name": name, "port": 80}],
+                    }
+                ],
+            },
+        },
+    ]
+
+
+def application(index: int, rng: random.Random, *, custom: bool = False) -> tuple[str, list[Document]]:
+    """The relative path and documents of the index-th application file (with ``custom``, its
+    custom resources too)."""
     namespace = NAMESPACES[index % len(NAMESPACES)]
     # The index suffix keeps names unique however many files are asked for.
     name = f"{rng.choice(APP_WORDS)}-{rng.choice(APP_WORDS)}-{index:04d}"
@@ -221,15 +268,21 @@ def application(index: int, rng: random.Random) -> tuple[str, list[Document]]:
         _service(name, namespace, labels),
         _configmap(name, namespace, labels, rng),
     ]
+    if custom:
+        documents += _custom_resources(name, namespace, labels)
     return f"apps/{namespace}/{name}.yaml", documents
 
 
-def generate(count: int, dest: Path, *, seed: int = DEFAULT_SEED) -> list[Path]:
+def objects_per_file(*, custom: bool = False) -> int:
+    return 6 if custom else 3
+
+
+def generate(count: int, dest: Path, *, seed: int = DEFAULT_SEED, custom: bool = False) -> list[Path]:
     """Write `count` application files under `dest`; returns their paths in generation order."""
     rng = random.Random(seed)
     written: list[Path] = []
     for index in range(count):
-        relative, documents = application(index, rng)
+        relative, documents = application(index, rng, custom=custom)
         path = dest / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         # Every mapping is a distinct object (see the dict() copies above), so no YAML anchors or
@@ -245,11 +298,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("count", type=int, metavar="N", help="number of files (3 objects each)")
     parser.add_argument("dest", type=Path, metavar="DEST", help="directory to write into")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument(
+        "--custom-resources",
+        action="store_true",
+        help="also a Certificate, ServiceMonitor and HTTPRoute per file",
+    )
     args = parser.parse_args(argv)
     if args.count < 1:
         parser.error("N must be at least 1")
-    written = generate(args.count, args.dest, seed=args.seed)
-    print(f"wrote {len(written)} files ({3 * len(written)} objects) under {args.dest}")
+    written = generate(args.count, args.dest, seed=args.seed, custom=args.custom_resources)
+    objects = objects_per_file(custom=args.custom_resources) * len(written)
+    print(f"wrote {len(written)} files ({objects} objects) under {args.dest}")
     return 0
 
 

@@ -28,7 +28,6 @@ import timing
 
 import tools
 
-OBJECTS_PER_FILE = 3
 # yamllint's "relaxed" preset: what teams run on Kubernetes YAML (no line-length errors).
 YAMLLINT = ("-d", "relaxed", "-f", "parsable")
 
@@ -107,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
                 repo = workdir / "repo"
                 shutil.rmtree(repo, ignore_errors=True)
                 written = gen_repo.generate(size, repo)
-                objects = OBJECTS_PER_FILE * len(written)
+                objects = gen_repo.objects_per_file() * len(written)
                 files = sorted(p.relative_to(workdir).as_posix() for p in written)
                 print(f"\nrepository: {len(written)} files, {objects} objects")
                 guard, chain = _commands(workdir, files, found, args.kubernetes_version)

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Schema validation of a whole repository: gitops-guard against kubeconform.
 
-Generates a repository of --files files (3 objects each, all valid), then times, in the same run
-and on the same files:
+Generates a repository of --files files (3 objects each, all valid; with --custom-resources 6,
+the other three a cert-manager Certificate, a ServiceMonitor and an HTTPRoute checked against
+the shipped CRD catalog), then times, in the same run and on the same files:
 
   gitops-guard check --select schema --kubernetes-version V REPO
   kubeconform -strict -n 2 -summary -schema-location 'SCHEMAS/{{ .ResourceKind }}{{ .KindSuffix }}.json' REPO
 
+(with --custom-resources, kubeconform also gets SCHEMAS/{{ .Group }}/{{ .ResourceKind }}_...)
 SCHEMAS holds the offline standalone schemas written by `gitops-guard schemas export`, so both
 tools check against the same Kubernetes version and neither touches the network. Before timing,
 each command is run once and must pass and account for every object; a tool that is missing or
@@ -31,7 +33,8 @@ import timing
 import tools
 
 KUBECONFORM_TEMPLATE = "{{ .ResourceKind }}{{ .KindSuffix }}.json"
-OBJECTS_PER_FILE = 3
+# Where `schemas export` puts the shipped CRDs' schemas, in kubeconform's terms.
+KUBECONFORM_CRD_TEMPLATE = "{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json"
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -46,6 +49,11 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="use these kubeconform-style standalone schemas instead of `gitops-guard schemas export`",
     )
     parser.add_argument("--workdir", type=Path, help="where to generate (default: a temporary directory)")
+    parser.add_argument(
+        "--custom-resources",
+        action="store_true",
+        help="a repository with many CRs: a Certificate, ServiceMonitor and HTTPRoute beside each app",
+    )
     parser.add_argument("--json", action="store_true", help="also write bench/out/schema.json")
     return parser.parse_args(argv)
 
@@ -100,8 +108,11 @@ def _contenders(
         verify = timing.Command("gitops-guard (verify)", (*check, "--format", "json", "repo"), workdir)
         contenders.append(Contender(command, verify, _check_guard))
     if kubeconform is not None and schema_dir is not None:
-        location = f"{schema_dir.resolve()}/{KUBECONFORM_TEMPLATE}"
-        argv = (str(kubeconform), "-strict", "-n", "2", "-summary", "-schema-location", location, "repo")
+        locations = [f"{schema_dir.resolve()}/{KUBECONFORM_TEMPLATE}"]
+        if args.custom_resources:
+            locations.append(f"{schema_dir.resolve()}/{KUBECONFORM_CRD_TEMPLATE}")
+        flags = [flag for location in locations for flag in ("-schema-location", location)]
+        argv = (str(kubeconform), "-strict", "-n", "2", "-summary", *flags, "repo")
         command = timing.Command("kubeconform -strict -n 2", argv, workdir)
         contenders.append(Contender(command, command, _check_kubeconform))
     return contenders
@@ -123,8 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         workdir = args.workdir or Path(tmp)
         repo = workdir / "repo"
         shutil.rmtree(repo, ignore_errors=True)  # a previous, larger run must not leave files behind
-        written = gen_repo.generate(args.files, repo)
-        objects = OBJECTS_PER_FILE * len(written)
+        written = gen_repo.generate(args.files, repo, custom=args.custom_resources)
+        objects = gen_repo.objects_per_file(custom=args.custom_resources) * len(written)
         print(f"repository: {len(written)} files, {objects} objects in {repo}")
 
         guard = tools.find("gitops-guard")
@@ -174,6 +185,7 @@ def _record(
         "benchmark": "schema",
         "files": args.files,
         "objects": objects,
+        "custom_resources": args.custom_resources,
         "kubernetes_version": args.kubernetes_version,
         "schema_dir": str(args.schema_dir) if args.schema_dir else "gitops-guard schemas export",
         "repeat": args.repeat,
