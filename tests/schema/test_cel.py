@@ -499,3 +499,16 @@ def test_bucket_rules_see_the_schema_default(form: str) -> None:
             "'ldap' is the only supported STS provider for the 'generic' Bucket provider",
         )
     ]
+
+
+def test_the_evaluator_is_imported_without_its_interactive_command_line() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import gitops_guard.cel_library as c; cel = c.load(); "
+        "print(sorted(m for m in ('prompt_toolkit', 'pygments', 'cel.cli') if m in sys.modules), "
+        "len(c.stdlib_functions()) > 0, hasattr(cel, 'Context'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[] True True"
