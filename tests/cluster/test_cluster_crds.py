@@ -88,10 +88,20 @@ def crds(client: Client) -> Iterator[None]:
     eventually(lambda: all(_crd(client, n) is None for n in names) or None, what="old CRDs to go")
     for crd in (GADGET_CRD, L2_CRD):
         client.apply(crd)
+    # The API server then writes the CRDs' status (names accepted, established), which
+    # changes their resourceVersions: the tests start once that is done.
+    eventually(
+        lambda: all(_established(_crd(client, n)) for n in names) or None, what="the CRDs to be established"
+    )
     yield
     for name in names:
         client.delete("apiextensions.k8s.io/v1", "CustomResourceDefinition", name)
     eventually(lambda: all(_crd(client, n) is None for n in names) or None, what="the CRDs to go")
+
+
+def _established(crd: dict[str, Any] | None) -> bool:
+    conditions = ((crd or {}).get("status") or {}).get("conditions") or []
+    return any(c.get("type") == "Established" and c.get("status") == "True" for c in conditions)
 
 
 @pytest.fixture
