@@ -79,8 +79,9 @@ HEAVY = (
 # Standard-library modules the hook's path does without: value types are NamedTuples or
 # plain classes (a frozen dataclass costs ~4x a NamedTuple to create, and dataclasses imports
 # inspect, ast and tokenize); difflib only names a close field, textwrap only shows rule
-# documentation, threading only serves rendering and the terminal progress line.
-NOT_ON_THE_HOOK_PATH = ("dataclasses", "inspect", "threading", "difflib", "textwrap")
+# documentation, threading only serves rendering and the terminal progress line; email.utils
+# (and socket, calendar) only dates jsonschema-rs's build (schema/jsonschema_import.py).
+NOT_ON_THE_HOOK_PATH = ("dataclasses", "inspect", "threading", "difflib", "textwrap", "email.utils", "socket")
 
 _PROBE = """
 import json, sys

@@ -25,9 +25,9 @@ class BuiltinEngine:
     def validator(self, hit: SchemaHit) -> Any:
         validator = self._validators.get(hit.key)
         if validator is None:
-            import jsonschema_rs
+            from gitops_guard.schema import jsonschema_import
 
-            validator = jsonschema_rs.validator_for(hit.schema)
+            validator = jsonschema_import.load().validator_for(hit.schema)
             self._validators[hit.key] = validator
         return validator
 
