@@ -27,7 +27,7 @@ from gitops_guard.errors import ConfigError
 _DIR_RE = re.compile(r"^v(\d+)\.(\d+)\.\d+-local-strict$")
 _REF_PREFIX = "/api/_definitions.json#/$defs/"
 # Bumped whenever _bundle's output changes, so that old cache entries are not read.
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 _RULES_KEY = '"x-kubernetes-validations"'
 
 
@@ -188,6 +188,32 @@ class BuiltinSchemas:
             elif isinstance(node, list):
                 todo.extend(node)
         text = json.dumps({**schema, "$defs": reached}).replace(_REF_PREFIX, "#/$defs/")
-        bundled: dict[str, Any] = json.loads(text)
+        bundled: dict[str, Any] = _without_docs(json.loads(text))
         bundled["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         return bundled
+
+
+# Keywords whose values are data, not schemas: a "description" key inside one is data too.
+_DATA_KEYWORDS = frozenset({"default", "enum", "const", "example", "examples"})
+_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions"})
+
+
+def _without_docs(node: Any) -> Any:
+    """``node`` without its ``description`` keywords: three quarters of a bundled Deployment
+    (218 KB -> 57 KB), read and compiled on every run that meets the kind. A property named
+    "description" (PriorityClass has one) is a member of ``properties`` and stays."""
+    if isinstance(node, list):
+        return [_without_docs(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "description" and isinstance(value, str):
+            continue
+        if key in _DATA_KEYWORDS:
+            out[key] = value
+        elif key in _SCHEMA_MAPS and isinstance(value, dict):
+            out[key] = {name: _without_docs(sub) for name, sub in value.items()}
+        else:
+            out[key] = _without_docs(value)
+    return out

@@ -118,3 +118,24 @@ def test_bundles_without_cel_rules_are_known_as_such(
     assert schemas.get("", "v1", "Service") is not None
     assert not schemas.may_have_rules("", "v1", "ConfigMap")
     assert schemas.may_have_rules("", "v1", "Service")
+
+
+def test_a_bundle_keeps_what_validates_and_drops_the_documentation() -> None:
+    schemas = BuiltinSchemas((1, 37))
+    deployment = json.dumps(schemas.get("apps", "v1", "Deployment"))
+    assert '"description": "' not in deployment  # the keyword, with its prose
+    # A field named "description" is a property, not documentation: PriorityClass has one.
+    priority = schemas.get("scheduling.k8s.io", "v1", "PriorityClass")
+    assert priority is not None and priority["properties"]["description"] == {"type": ["string", "null"]}
+    # Data is left alone, whatever keys it holds.
+    schema = {
+        "type": "object",
+        "description": "doc",
+        "default": {"description": "data"},
+        "enum": ["description"],
+    }
+    assert builtin._without_docs(schema) == {
+        "type": "object",
+        "default": {"description": "data"},
+        "enum": ["description"],
+    }
