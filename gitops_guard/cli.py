@@ -205,17 +205,6 @@ def diff(
     raise _Exit(ExitCode.FINDINGS if result.differs else ExitCode.OK)
 
 
-def _duration(value: str | None) -> float | None:
-    if value is None:
-        return None
-    from gitops_guard.sync.app_spec import parse_duration
-
-    try:
-        return parse_duration(value)
-    except ValueError as exc:
-        raise ConfigError(f"--timeout: {exc}") from None
-
-
 def _client(kubeconfig: str | None, context: str | None) -> Any:
     from gitops_guard.cluster import Client
     from gitops_guard.cluster.in_cluster import load_config
@@ -267,7 +256,7 @@ def sync(
     from gitops_guard.sync import engine
 
     apps = engine.load_apps(Path(app_file))
-    limit = _duration(timeout)
+    limit = _duration_of("--timeout", timeout)
     with _client(kubeconfig, kube_context) as client:
         results = engine.sync_apps(
             apps,
@@ -354,7 +343,7 @@ def rollback(
             entry_id,
             force=force,
             history_namespace=history_namespace,
-            timeout=_duration(timeout) or spec.timeout or 300.0,
+            timeout=_duration_of("--timeout", timeout) or spec.timeout or 300.0,
             log=lambda text: click.echo(text, err=True),
         )
     click.echo(result.render(), nl=False)

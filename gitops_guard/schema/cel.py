@@ -42,11 +42,11 @@ import functools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any, TypeAlias
 
 from gitops_guard import cel_library
 from gitops_guard.cel_library import INT64_MAX, INT64_MIN, one_line
+from gitops_guard.schema.violations import json_type
 
 # Lives with the schema walks so that the check can ask it without importing this module.
 from gitops_guard.schema.walk import has_validations as has_validations
@@ -128,25 +128,6 @@ def _views_of(root: Mapping[str, Any]) -> dict[tuple[int, str], _View]:
     return kept[1]
 
 
-def _shape(value: Any) -> str:
-    """The JSON type of ``value``, as far as ``_is_type`` tells them apart."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, str | dt.date):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, Mapping):
-        return "object"
-    return "other"
-
-
 class _Walker:
     def __init__(self, root: Mapping[str, Any]) -> None:
         self._root = root
@@ -196,7 +177,7 @@ class _Walker:
                     yield from self._facets(branch, value, depth + 1)
 
     def view(self, node: Any, value: Any) -> _View:
-        key = (id(node), _shape(value))
+        key = (id(node), json_type(value))  # all _is_type tells apart, and finer
         view = self._views.get(key)
         if view is None:
             view = self._views[key] = self._view(node, value)
@@ -502,31 +483,18 @@ def _string_to_cel(value: str | dt.date, fmt: str | None, *, typed: bool) -> Any
     return value
 
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
-_DURATION_NANOS = {"ns": 1, "us": 10**3, "µs": 10**3, "μs": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9}
-_DURATION_NANOS["h"] = 60 * _DURATION_NANOS["m"]
-
-
 def _go_duration(text: str) -> dt.timedelta:
     """A Go duration ("1h30m", "-1.5s", "0"); anything else is refused rather than guessed.
 
     Python durations stop at microseconds: a value with a finer part is refused too,
     since rounding it could flip a comparison.
     """
-    sign, body = (-1, text[1:]) if text.startswith("-") else (1, text.removeprefix("+"))
-    if body == "0":
-        return dt.timedelta(0)
-    position, nanos = 0, Decimal(0)
-    for match in _DURATION_PART.finditer(body):
-        if match.start() != position:
-            break
-        nanos += Decimal(match.group(1)) * _DURATION_NANOS[match.group(2)]
-        position = match.end()
-    if not body or position != len(body):
-        raise ValueError(f"invalid duration {text!r}")
+    from gitops_guard import go_duration
+
+    nanos = go_duration.nanoseconds(text)
     if nanos % 1000:
         raise ValueError(f"duration {text!r} is finer than a microsecond")
-    return dt.timedelta(microseconds=sign * int(nanos / 1000))
+    return dt.timedelta(microseconds=int(nanos / 1000))
 
 
 def _has_non_ascii(value: Any) -> bool:

@@ -11,7 +11,6 @@ as ``check`` does.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,8 +31,6 @@ RETRY_FACTOR: Final = 2.0
 RETRY_MAX_DURATION: Final = 180.0
 FLUX_DEFAULT_TIMEOUT: Final = 300.0  # Flux: spec.timeout defaults to spec.interval; 5m here
 ARGO_DEFAULT_INTERVAL: Final = 180.0  # Argo CD's reconciliation period
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
-_UNITS: Final = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -227,24 +224,9 @@ class _Reader:
 
 def parse_duration(value: Any) -> float:
     """A Go duration (``1m30s``, ``500ms``) or a number of seconds, in seconds."""
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a duration")
-    if isinstance(value, int | float):
-        return float(value)
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{value!r} is not a duration")
-    text = value.strip()
-    if re.fullmatch(r"\d+(?:\.\d+)?", text):
-        return float(text)
-    pos, total = 0, 0.0
-    for match in _DURATION.finditer(text):
-        if match.start() != pos:
-            break
-        total += float(match.group(1)) * _UNITS[match.group(2)]
-        pos = match.end()
-    if pos != len(text) or pos == 0:
-        raise ValueError(f"{value!r} is not a duration such as 30s, 5m or 1h30m")
-    return total
+    from gitops_guard import go_duration
+
+    return go_duration.seconds(value)
 
 
 def _identity(r: _Reader, default_namespace: str) -> tuple[str, str, str | None]:

@@ -21,10 +21,10 @@ Flux ``Kustomization``:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from gitops_guard import go_duration
 from gitops_guard.errors import ConfigError
 
 ARGO_POLL = 180.0
@@ -38,26 +38,13 @@ SELF_HEAL_CAP = 300.0
 # watches the cluster; this loop compares, so drift is seen within this bound.
 DRIFT_CHECK_MAX = 30.0
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
-_UNIT = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-
 
 def parse_duration(text: Any, *, what: str) -> float:
     """A Go duration (``1m30s``, ``5s``, ``0.5h``) or a bare number of seconds, in seconds."""
-    number = isinstance(text, int | float) and not isinstance(text, bool)
-    if number or (isinstance(text, str) and re.fullmatch(r"\d+(?:\.\d+)?", text.strip())):
-        seconds = float(text)
-    elif isinstance(text, str) and text.strip():
-        body = text.strip()
-        parts = list(_DURATION_PART.finditer(body))
-        if not parts or "".join(m.group(0) for m in parts) != body:
-            raise ConfigError(f"{what}: {text!r} is not a duration (e.g. 30s, 5m, 1h30m)")
-        seconds = sum(float(m.group(1)) * _UNIT[m.group(2)] for m in parts)
-    else:
-        raise ConfigError(f"{what}: {text!r} is not a duration (e.g. 30s, 5m, 1h30m)")
-    if seconds < 0:
-        raise ConfigError(f"{what}: a duration cannot be negative")
-    return seconds
+    try:
+        return go_duration.seconds(text)
+    except ValueError as exc:
+        raise ConfigError(f"{what}: {exc}") from None
 
 
 class Backoff:

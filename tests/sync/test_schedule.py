@@ -117,3 +117,30 @@ def test_log_lines_are_json_without_url_credentials() -> None:
     assert record["url"] == "https://git.example.com/r.git"
     assert "s3cr3t" not in line and "skip" not in record
     assert record["ts"].endswith("Z")
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [(".5s", 0.5), ("1.s", 1), ("+5s", 5), ("1h0m0.5s", 3600.5), ("250us", 0.00025), ("1µs", 1e-6), ("0", 0)],
+)
+def test_the_rest_of_go_s_grammar(text: str, seconds: float) -> None:
+    from gitops_guard import go_duration
+
+    assert go_duration.seconds(text) == pytest.approx(seconds)
+
+
+def test_one_grammar_for_specs_options_and_cel_rules() -> None:
+    from decimal import Decimal
+
+    from gitops_guard import go_duration
+    from gitops_guard.sync.app_spec import parse_duration as spec_duration
+
+    assert go_duration.nanoseconds("-1.5s") == Decimal(-1500000000)
+    assert go_duration.nanoseconds("1h2m3.000000004s") == Decimal(3723000000004)
+    for text in ("90s", "1m30s", "0.025h"):
+        assert spec_duration(text) == parse_duration(text, what="x") == pytest.approx(90)
+    for bad in ("1d", "5 m", "m", "", "1s5"):
+        with pytest.raises(ValueError):
+            go_duration.nanoseconds(bad)
+    with pytest.raises(ValueError, match="cannot be negative"):
+        spec_duration("-5s")
