@@ -153,8 +153,9 @@ class Client:
         return self._send_object("PATCH", info.path(namespace, name), query, body, APPLY_PATCH, what)
 
     def create(self, obj: Mapping[str, Any], *, field_manager: str = FIELD_MANAGER) -> dict[str, Any]:
-        """Create ``obj``; an existing object is an ApiError with code 409 (AlreadyExists)."""
-        info, namespace, body, name = self._write_target(obj)
+        """Create ``obj``, named or by ``metadata.generateName`` (the server picks the name);
+        an existing object is an ApiError with code 409 (AlreadyExists)."""
+        info, namespace, body, name = self._write_target(obj, generated=True)
         what = f"create {_describe(info, namespace, name)}"
         query = {"fieldManager": field_manager}
         return self._send_object("POST", info.path(namespace), query, body, "application/json", what)
@@ -183,8 +184,10 @@ class Client:
         )
         return response.json_object(what)
 
-    def _write_target(self, obj: Mapping[str, Any]) -> tuple[ResourceInfo, str | None, dict[str, Any], str]:
-        api_version, kind, name, meta = _identity(obj)
+    def _write_target(
+        self, obj: Mapping[str, Any], *, generated: bool = False
+    ) -> tuple[ResourceInfo, str | None, dict[str, Any], str]:
+        api_version, kind, name, meta = _identity(obj, generated=generated)
         info = self.resolve(api_version, kind)
         body = dict(obj)
         namespace = self._namespace_for(info, meta.get("namespace"))
@@ -225,15 +228,22 @@ class Client:
         return namespace or self.namespace
 
 
-def _identity(obj: Mapping[str, Any]) -> tuple[str, str, str, dict[str, Any]]:
+def _identity(obj: Mapping[str, Any], *, generated: bool = False) -> tuple[str, str, str, dict[str, Any]]:
+    """apiVersion, kind, name and metadata of an object to write; with ``generated``, a
+    ``metadata.generateName`` may stand for the name (as ``prefix*``, for messages)."""
     api_version = obj.get("apiVersion")
     kind = obj.get("kind")
     meta = obj.get("metadata")
     if not isinstance(api_version, str) or not isinstance(kind, str) or not api_version or not kind:
         raise ClusterError("cannot apply an object without apiVersion and kind")
-    if not isinstance(meta, dict) or not isinstance(meta.get("name"), str) or not meta["name"]:
+    if not isinstance(meta, dict):
         raise ClusterError(f"cannot apply a {api_version} {kind} without metadata.name")
-    return api_version, kind, meta["name"], meta
+    name, prefix = meta.get("name"), meta.get("generateName")
+    if isinstance(name, str) and name:
+        return api_version, kind, name, meta
+    if generated and isinstance(prefix, str) and prefix:
+        return api_version, kind, f"{prefix}*", meta
+    raise ClusterError(f"cannot apply a {api_version} {kind} without metadata.name")
 
 
 def _describe(info: ResourceInfo, namespace: str | None, name: str | None) -> str:

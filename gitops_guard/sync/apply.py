@@ -21,14 +21,13 @@ and ``Ignore`` (never written).
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Final, NamedTuple
 
-from gitops_guard.cluster.client import FIELD_MANAGER, Propagation
+from gitops_guard.cluster.client import Propagation
 from gitops_guard.cluster.errors import ApiError, ClusterError, ClusterUnreachable, UnknownKind
 from gitops_guard.gitops import argo_annotations as ann
 from gitops_guard.identity import ObjectKey
@@ -282,24 +281,8 @@ class Applier:
         return dict(self.client.create(obj))
 
     def _create(self, obj: Mapping[str, Any]) -> dict[str, Any]:
-        """POST an object named by ``generateName``: the server picks its name."""
-        api, kind = str(obj.get("apiVersion")), str(obj.get("kind"))
-        info = self.client.resolve(api, kind)
-        meta = dict(obj.get("metadata") or {})
-        namespace = (meta.get("namespace") or self.client.namespace) if info.namespaced else None
-        if namespace:
-            meta["namespace"] = namespace
-        body = json.dumps({**obj, "metadata": meta}, separators=(",", ":")).encode()
-        what = f"create {kind} {namespace + '/' if namespace else ''}{meta.get('generateName')}*"
-        response = self.client.transport.request(
-            "POST",
-            info.path(namespace),
-            query={"fieldManager": FIELD_MANAGER},
-            body=body,
-            content_type="application/json",
-            what=what,
-        )
-        return dict(response.json_object(what))
+        """Create an object named by ``generateName``: the server picks its name."""
+        return dict(self.client.create(obj))
 
     # -- health ----------------------------------------------------------------------------
 

@@ -427,7 +427,7 @@ def sync_app(
         )
     _ensure_namespace(client, history_namespace)
     wanted = _inventory(app.name, _stamped(plan))
-    entry = _begin(store, app.name, commit, digest, wanted)
+    entry = store.begin(app.name, commit, digest=digest, widen=wanted)
     options = ApplyOptions(
         deadline=deadline,
         wait=app.wait,
@@ -474,27 +474,6 @@ def sync_app(
     )
     health = _app_health(status, outcomes, options.wait)
     return SyncResult(app.name, commit, status, health, tuple(outcomes), message, history_id=entry.id)
-
-
-def _begin(
-    store: history_mod.HistoryStore,
-    app: str,
-    commit: str,
-    digest: str,
-    wanted: set[history_mod.InventoryItem],
-) -> history_mod.Entry:
-    """Record the sync as started and widen the inventory to what it may write, in one write."""
-    made: list[history_mod.Entry] = []
-
-    def change(state: history_mod.State) -> history_mod.State:
-        started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        entry = history_mod.Entry(state.next_id(), commit, started, history_mod.Result.RUNNING, digest=digest)
-        made[:] = [entry]
-        inventory = tuple(sorted(set(state.inventory) | wanted))
-        return replace(state, history=(*state.history, entry), inventory=inventory)
-
-    store.update(app, change)
-    return made[0]
 
 
 def _digest(objects: Sequence[Mapping[str, Any]], root: Path) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -212,10 +212,23 @@ class HistoryStore:
 
     # -- the engine's vocabulary ---------------------------------------------------------------
 
-    def begin(self, app: str, revision: str, *, now: str | None = None) -> Entry:
-        """Record a sync of ``revision`` as started; returns its entry (with its id)."""
+    def begin(
+        self,
+        app: str,
+        revision: str,
+        *,
+        digest: str = "",
+        widen: Iterable[InventoryItem] = (),
+        now: str | None = None,
+    ) -> Entry:
+        """Record a sync of ``revision`` as started; returns its entry (with its id).
+
+        ``widen`` joins the inventory in the same write: what the sync may create is owned
+        before it exists, so a sync that dies half-way still prunes it later."""
         started = now or _now()
-        return self._append(app, lambda entry_id: Entry(entry_id, revision, started, Result.RUNNING))
+        return self._append(
+            app, lambda entry_id: Entry(entry_id, revision, started, Result.RUNNING, digest=digest), widen
+        )
 
     def finish(
         self,
@@ -259,14 +272,17 @@ class HistoryStore:
             app, lambda entry_id: Entry(entry_id, revision, at, Result.REFUSED, finished=at, refusal=refusal)
         )
 
-    def _append(self, app: str, make: Callable[[int], Entry]) -> Entry:
-        """Append the entry ``make`` builds from the next free id; returns the entry written."""
+    def _append(self, app: str, make: Callable[[int], Entry], widen: Iterable[InventoryItem] = ()) -> Entry:
+        """Append the entry ``make`` builds from the next free id (and add ``widen`` to the
+        inventory); returns the entry written."""
         made: list[Entry] = []
+        added = set(widen)
 
         def change(state: State) -> State:
             entry = make(state.next_id())
             made[:] = [entry]
-            return replace(state, history=(*state.history, entry))
+            inventory = tuple(sorted(set(state.inventory) | added)) if added else state.inventory
+            return replace(state, history=(*state.history, entry), inventory=inventory)
 
         self.update(app, change)
         return made[0]

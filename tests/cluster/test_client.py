@@ -335,6 +335,17 @@ def test_objects_that_cannot_be_applied(client: Client, obj: dict[str, Any], mes
         client.apply(obj, dry_run=True)
 
 
+def test_create_names_an_object_by_its_generate_name(client: Client, namespace: str) -> None:
+    generated = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"generateName": "smoke-"}, "data": {}}
+    made = client.create({**generated, "metadata": {**generated["metadata"], "namespace": namespace}})
+    name = made["metadata"]["name"]
+    assert name.startswith("smoke-") and len(name) > len("smoke-")
+    assert client.get("v1", "ConfigMap", name, namespace) is not None
+    # Only a create may leave the name to the server.
+    with pytest.raises(ClusterError, match=r"without metadata\.name"):
+        client.apply(generated, dry_run=True)
+
+
 def test_pods_run_on_the_fake_node(client: Client, namespace: str) -> None:
     """kube-scheduler places the Pods on kwok's node, kwok reports them Running and Ready,
     and the Deployment becomes Available, as on a real cluster."""

@@ -56,6 +56,17 @@ def test_a_sync_is_recorded_and_read_back_by_a_new_store(client: Client, namespa
     assert live is not None and live["metadata"]["labels"] == {"gitops-guard.dev/app-history": "true"}
 
 
+def test_a_sync_widens_the_inventory_as_it_begins(client: Client, namespace: str) -> None:
+    store = HistoryStore(client, namespace)
+    first = store.begin("web", "a" * 40)
+    store.finish("web", first.id, Result.SUCCEEDED, inventory=_items(2))
+    # What the next sync may create is owned in the write that starts it, before it exists.
+    second = store.begin("web", "b" * 40, digest="d" * 64, widen=_items(3)[1:])
+    state = HistoryStore(client, namespace).read("web")
+    assert state.inventory == _items(3)
+    assert state.last == second and second.digest == "d" * 64 and second.result is Result.RUNNING
+
+
 def test_a_write_based_on_a_stale_read_is_refused(client: Client, namespace: str) -> None:
     store = HistoryStore(client, namespace)
     store.begin("web", "a" * 40)
