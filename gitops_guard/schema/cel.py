@@ -41,8 +41,8 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from dataclasses import dataclass, field, replace
+from typing import Any, NamedTuple, TypeAlias
 
 from gitops_guard import cel_library
 from gitops_guard.cel_library import INT64_MAX, INT64_MIN, one_line
@@ -113,25 +113,41 @@ class _View:
 
 _EMPTY = _View()  # no schema: never changed, so one instance (its identity keys conversions)
 
-# A view depends only on the schema node and the JSON type of the value (which junctor
-# branches fit it): kept per schema root, as every object of a kind walks the same schema.
-_VIEWS: dict[int, tuple[Mapping[str, Any], dict[tuple[int, str], _View]]] = {}
+
+class _Kept(NamedTuple):
+    """What every object of a kind shares, kept per schema root.
+
+    A view depends only on the schema node and the JSON type of the value (which junctor
+    branches fit it). The results of a node's rules depend only on its view and its value
+    as CEL sees it (rules are pure, and a create has no ``oldSelf``): 500 routes that share
+    a match or a parent reference evaluate its rules once. Results are kept with paths
+    relative to the node."""
+
+    root: Mapping[str, Any]
+    views: dict[tuple[int, str], _View]
+    results: dict[tuple[int, str], list[CelResult]]
+
+
+_KEPT: dict[int, _Kept] = {}
 _MAX_ROOTS = 64
+_MAX_RESULTS = 4096  # per root
+_MAX_KEY = 2048  # the longest value text a result is kept for
 
 
-def _views_of(root: Mapping[str, Any]) -> dict[tuple[int, str], _View]:
-    kept = _VIEWS.get(id(root))
-    if kept is None or kept[0] is not root:
-        if len(_VIEWS) >= _MAX_ROOTS:
-            _VIEWS.clear()
-        kept = _VIEWS[id(root)] = (root, {})
-    return kept[1]
+def _kept_for(root: Mapping[str, Any]) -> _Kept:
+    kept = _KEPT.get(id(root))
+    if kept is None or kept.root is not root:
+        if len(_KEPT) >= _MAX_ROOTS:
+            _KEPT.clear()
+        kept = _KEPT[id(root)] = _Kept(root, {}, {})
+    return kept
 
 
 class _Walker:
     def __init__(self, root: Mapping[str, Any]) -> None:
         self._root = root
-        self._views = _views_of(root)
+        self._kept = _kept_for(root)
+        self._views = self._kept.views
         self.results: list[CelResult] = []
         self._context: Any = None
         # Containers already converted for CEL, by (view, value) identity: a rule on a
@@ -249,6 +265,22 @@ class _Walker:
             unconvertible = ""
         except _Unconvertible as exc:
             converted, unconvertible = None, str(exc)
+        key: tuple[int, str] | None = None
+        if not unconvertible:
+            text = repr(converted)  # types and order included: 1, 1.0, True and "1" differ
+            key = (id(view), text) if len(text) <= _MAX_KEY else None
+        relative = self._kept.results.get(key) if key is not None else None
+        if relative is None:
+            relative = self._evaluate(view, converted, unconvertible)
+            if key is not None and len(self._kept.results) < _MAX_RESULTS:
+                self._kept.results[key] = relative
+        if not path:
+            return list(relative)
+        return [replace(result, path=(*path, *result.path)) for result in relative]
+
+    def _evaluate(self, view: _View, converted: Any, unconvertible: str) -> list[CelResult]:
+        """The results of the rules of ``view`` on ``converted``, with paths relative to it."""
+        path: Path = ()
         results: list[CelResult] = []
         non_ascii: bool | None = None
         context: Any = False  # bound once for all the rules on this value (a costly conversion)

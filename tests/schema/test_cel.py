@@ -512,3 +512,24 @@ def test_the_evaluator_is_imported_without_its_interactive_command_line() -> Non
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[] True True"
+
+
+def test_a_value_met_again_gets_its_results_at_its_own_place() -> None:
+    # Rules are evaluated once per distinct value of a node and the results kept: the next
+    # object with the same value must get them at its own path, with its own fieldPath.
+    item = {
+        "type": "object",
+        "properties": {"port": {"type": "integer"}},
+        **_rules({"rule": "self.port > 0", "message": "port must be positive", "fieldPath": ".port"}),
+    }
+    schema = {"type": "object", "properties": {"items": {"type": "array", "items": item}}}
+    first = evaluate(schema, {"items": [{"port": 0}, {"port": 8}]})
+    second = evaluate(schema, {"items": [{"port": 8}, {"port": 9}, {"port": 0}]})
+    assert _summary(first) == [("violation", ("items", 0, "port"), "port must be positive")]
+    assert _summary(second) == [("violation", ("items", 2, "port"), "port must be positive")]
+    # Equal-looking values of other types are other values: 1.0 is not 1.
+    number = {"type": "object", "properties": {"n": {}}, **_rules({"rule": "type(self.n) == int"})}
+    assert evaluate(number, {"n": 1}) == []
+    assert [r.message for r in evaluate(number, {"n": 1.0}) if isinstance(r, CelViolation)] == [
+        "failed rule: type(self.n) == int"
+    ]
