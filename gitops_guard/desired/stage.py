@@ -108,14 +108,15 @@ def render(
     """``partial``: the run names files (a hook run), so objects in other files can matter."""
     cache_bin = settings.cache_dir / "bin" if settings.cache_dir else None
     builder = Builder(cache_bin, kube_version=settings.kubernetes_version, timeout=timeout)
-    out = _render(files, resources, settings, builder, exclude=exclude, jobs=jobs, progress=progress)
+    # One loader for the run: a file outside it (a base, a chart's Chart.yaml) is read once.
+    loader = _Loader({sf.abspath: sf for sf in files}, settings.cwd.resolve())
+    out = _render(files, resources, settings, builder, loader, exclude=exclude, jobs=jobs, progress=progress)
     from gitops_guard.render import flux_plan
 
     if flux_plan.wants(out.resources) or (partial and flux_plan.has_flux(out.resources)):
         # Objects as Flux Kustomizations apply them (desired/flux_build.py).
         from gitops_guard.desired import flux_build
 
-        loader = _Loader({sf.abspath: sf for sf in files}, settings.cwd.resolve())
         failed = frozenset(f.path for f in out.findings if f.rule == FAILED.id)
         flux = flux_build.apply(out.resources, files, settings.cwd, builder, loader, failed=failed,
                                 exclude=exclude, jobs=jobs, partial=partial, tree=out.tree)  # fmt: skip
@@ -131,17 +132,18 @@ def _render(
     resources: Sequence[Resource],
     settings: Scope,
     builder: Builder,
+    loader: _Loader,
     *,
     exclude: Any,
     jobs: int,
     progress: Progress | None,
 ) -> RenderOutcome:
-    cwd = settings.cwd.resolve()
-    checked = {sf.abspath: sf for sf in files}
+    cwd = loader.cwd
+    checked = loader.checked
     findings: list[Finding] = []
 
     kjobs, flux_tree, tree = _kustomize_jobs(files, cwd, exclude, checked, findings)
-    hjobs = _helm_jobs(files, cwd, checked, findings)
+    hjobs = _helm_jobs(files, loader, findings)
     if hjobs:
         hjobs = _as_applications_render(hjobs, resources, cwd, checked, findings)
     # Flux's kustomize-controller builds without kustomize's load restrictor (Argo CD's
@@ -178,7 +180,6 @@ def _render(
                 if progress is not None:
                     progress.rendering(len(results), len(runnable))
     out.processes = len(runnable)
-    loader = _Loader(checked, cwd)
     for job, result in zip(runnable, results, strict=True):
         if not result.ok:
             findings.append(_failed(job, result, _renderer(binaries, job), cwd, checked))
@@ -242,9 +243,8 @@ def _kustomize_jobs(
     return jobs, flux_tree, tree
 
 
-def _helm_jobs(
-    files: Sequence[SourceFile], cwd: Path, checked: dict[Path, SourceFile], findings: list[Finding]
-) -> list[_Job]:
+def _helm_jobs(files: Sequence[SourceFile], loader: _Loader, findings: list[Finding]) -> list[_Job]:
+    cwd, checked = loader.cwd, loader.checked
     charts: set[Path] = set()
     for sf in files:
         if sf.kind not in CHART_FILES:
@@ -255,7 +255,7 @@ def _helm_jobs(
     jobs = []
     for chart in helm.chart_roots([c / "Chart.yaml" for c in charts]):
         file = chart / "Chart.yaml"
-        chart_file = checked.get(file) or _Loader(checked, cwd)(file)
+        chart_file = loader(file)
         doc = _first_mapping(chart_file.documents) if chart_file is not None else None
         gaps = chart_gaps(chart, doc.data if doc is not None else {}, cwd)
         if gaps:
