@@ -244,3 +244,58 @@ def test_without_rapidyaml_a_large_run_is_read_by_pyyaml(
     files = load(candidates, LIMITS)
     assert len(files) == FAST_PARSE_FILES
     assert all(doc.root is not None for sf in files for doc in sf.documents)
+
+
+# Documents PyYAML itself writes, in its block, flow and mixed styles, from random data whose
+# strings are made of YAML's indicators, look-alikes of other types, Unicode and whitespace.
+PIECES = [
+    *"abcXYZ019 :-#'\"{}[],&*!|>%@`?~=<.\\/\t",
+    "é",
+    "☺",
+    "\xa0",
+    "yes",
+    "null",
+    "1e3",
+    "0x1F",
+    "-.5",
+    "\n",
+]
+
+
+def _random_value(rnd: random.Random, depth: int = 0) -> Any:
+    roll = rnd.random()
+    if depth > 4 or roll < 0.5:
+        kind = rnd.random()
+        if kind < 0.6:
+            return "".join(rnd.choice(PIECES) for _ in range(rnd.randint(0, 12)))
+        if kind < 0.7:
+            return rnd.randint(-(10**6), 10**6)
+        if kind < 0.8:
+            return rnd.choice([0.5, -1.25, 1e20, 3.0, -0.0, 1.5e-7])
+        return rnd.choice([True, False, None, "", " x", "x ", "a: b", "- x", "# c"])
+    if roll < 0.75:
+        return {
+            "".join(rnd.choice(PIECES) for _ in range(rnd.randint(1, 8))): _random_value(rnd, depth + 1)
+            for _ in range(rnd.randint(0, 4))
+        }
+    return [_random_value(rnd, depth + 1) for _ in range(rnd.randint(0, 4))]
+
+
+def test_documents_pyyaml_writes_get_the_same_data_or_are_declined() -> None:
+    import yaml
+
+    rnd = random.Random(20261201)
+    verdicts = []
+    for _ in range(3000):
+        documents = [{"apiVersion": "v1", "kind": "ConfigMap", "data": _random_value(rnd)}]
+        text = yaml.safe_dump_all(
+            documents,
+            default_flow_style=rnd.choice([False, None, True]),
+            width=rnd.choice([20, 80, 1000]),
+            allow_unicode=rnd.random() < 0.5,
+            sort_keys=False,
+            explicit_start=rnd.random() < 0.5,
+        )
+        verdicts.append(_verdict(text))
+    assert [v for v in verdicts if v not in ("same", "declined")] == []
+    assert verdicts.count("same") > 1000
