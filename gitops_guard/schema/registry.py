@@ -101,16 +101,20 @@ class SchemaRegistry:
             return SchemaHit(crd.schema, f"CRD served by {crd.path}", f"cluster:{group}/{version}/{kind}")
         if group:
             shipped = self.shipped_dir / group / f"{kind.lower()}_{version}.json"
-            chosen = self.prefer(group, kind, version) if self.prefer is not None else None
-            path = chosen.path if chosen is not None and chosen.path is not None else shipped
-            schema = _read_json(path)
-            if schema is not None and chosen is not None:
-                label = chosen.origin.label()
-                source = f"shipped CRD schema {group} ({label})"
-                return SchemaHit(
-                    schema, source, f"shipped:{path}", shipped=True, release=chosen.origin.version
-                )
+            schema = _read_json(shipped)
             if schema is not None:
+                # Only a kind the catalog ships can have an earlier release (a built-in
+                # kind's group, apps or batch, never asks).
+                chosen = self.prefer(group, kind, version) if self.prefer is not None else None
+                earlier = (
+                    _read_json(chosen.path) if chosen is not None and chosen.path is not None else schema
+                )
+                if chosen is not None and earlier is not None:
+                    path = chosen.path or shipped
+                    source = f"shipped CRD schema {group} ({chosen.origin.label()})"
+                    return SchemaHit(
+                        earlier, source, f"shipped:{path}", shipped=True, release=chosen.origin.version
+                    )
                 return SchemaHit(schema, f"shipped CRD schema {group}", f"shipped:{shipped}", shipped=True)
         builtin = self.builtin.get(group, version, kind)
         if builtin is not None:
