@@ -244,3 +244,61 @@ def test_a_custom_resource_reads_its_one_catalog_schema_not_the_catalog(tmp_path
     schemas = (Path(__file__).resolve().parents[1] / "schemas").as_posix()
     catalog = [p for p in record["opened"] if p.startswith(schemas)]
     assert catalog == [f"{schemas}/crds/monitoring.coreos.com/servicemonitor_v1.json"]
+
+
+# The console script's process, with a witness of the interpreter's teardown (a module-level
+# object's finaliser) and of the exit handlers.
+_TEARDOWN = """
+import atexit, sys, threading, time
+class Witness:
+    def __del__(self):
+        sys.stderr.write("torn down\\n")
+witness = Witness()
+atexit.register(lambda: sys.stderr.write("exit handler ran\\n"))
+if sys.argv[1] == "thread":
+    del sys.argv[1]
+    def late():
+        time.sleep(0.5)
+        sys.stderr.write("thread finished\\n")
+    threading.Thread(target=late).start()
+from gitops_guard.entry import main
+raise SystemExit(main())
+"""
+
+
+def _console(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", _TEARDOWN, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_plain_check_ends_its_process_after_the_exit_handlers_without_teardown(tmp_path: Path) -> None:
+    (tmp_path / "app.yaml").write_text(PLAIN, encoding="utf-8")
+    (tmp_path / "bad.yaml").write_text(
+        PLAIN.replace("replicas", "replica").replace("  selector:", "  selectr: {}\n  selector:"),
+        encoding="utf-8",
+    )
+    clean = _console(tmp_path, "check", "app.yaml")
+    assert clean.returncode == 0, clean.stderr
+    assert "0 errors, 0 warnings, 0 not checked in 1 file (2 documents)" in clean.stdout
+    assert clean.stderr == "exit handler ran\n"  # and no teardown
+    found = _console(tmp_path, "check", "bad.yaml")
+    assert found.returncode == 1 and "unknown field" in found.stdout, found.stdout
+    assert found.stderr == "exit handler ran\n"
+    # Another command, or the same check with an option, exits the usual way.
+    usual = _console(tmp_path, "check", "--format", "text", "app.yaml")
+    assert usual.returncode == 0 and usual.stdout == clean.stdout
+    assert usual.stderr == "exit handler ran\ntorn down\n"
+
+
+def test_the_plain_check_exits_the_usual_way_while_another_thread_runs(tmp_path: Path) -> None:
+    (tmp_path / "app.yaml").write_text(PLAIN, encoding="utf-8")
+    proc = _console(tmp_path, "thread", "check", "app.yaml")
+    assert proc.returncode == 0, proc.stderr
+    assert "1 file (2 documents)" in proc.stdout
+    assert proc.stderr == "thread finished\nexit handler ran\ntorn down\n"
