@@ -71,6 +71,10 @@ def _check(paths: list[str]) -> int:
     import gc
 
     gc.disable()  # before the imports: see check_command.run
+    from gitops_guard.deferred_imports import Deferred, import_with
+
+    # What pathlib imports; ipaddress is only for IPv6 hosts in URLs.
+    import_with("urllib.parse", {"ipaddress": Deferred})
     from gitops_guard.errors import ExitCode, GuardError, exit_code_for
 
     try:

@@ -80,8 +80,20 @@ HEAVY = (
 # plain classes (a frozen dataclass costs ~4x a NamedTuple to create, and dataclasses imports
 # inspect, ast and tokenize); difflib only names a close field, textwrap only shows rule
 # documentation, threading only serves rendering and the terminal progress line; email.utils
-# (and socket, calendar) only dates jsonschema-rs's build (schema/jsonschema_import.py).
-NOT_ON_THE_HOOK_PATH = ("dataclasses", "inspect", "threading", "difflib", "textwrap", "email.utils", "socket")
+# (and socket, calendar) only dates jsonschema-rs's build and decimal only types Decimal
+# values for it (schema/jsonschema_import.py); ipaddress only parses IPv6 hosts in URLs.
+NOT_ON_THE_HOOK_PATH = (
+    "dataclasses",
+    "inspect",
+    "threading",
+    "difflib",
+    "textwrap",
+    "email.utils",
+    "socket",
+    "decimal",
+    "numbers",
+    "ipaddress",
+)
 
 _PROBE = """
 import json, sys

@@ -1,58 +1,47 @@
-"""jsonschema-rs, imported without the e-mail package it loads only to date its own build.
+"""jsonschema-rs, imported without the modules it loads only for values this project never has.
 
-The extension's initialisation turns the time it was built (``Thu, 12 Nov 2026 07:50:16
-+0000``) into ``jsonschema_rs.__build__["info-time"]`` with
-``email.utils.parsedate_to_datetime``. Importing ``email.utils`` loads the e-mail package,
-``socket``, ``calendar``, ``locale`` and ``random``: about a tenth of a one-file ``check``
-(``bench/run_onefile.py``), for a date this project never reads.
+The extension's initialisation
 
-While the extension is imported, a stand-in for ``email.utils`` answers that one call for
-a date written exactly so, and hands any other date, and any other name, to the real
-module, imported then. It is removed as soon as the import returns, so everything else
-that imports ``email.utils`` gets the real one.
+* turns the time it was built (``Thu, 12 Nov 2026 07:50:16 +0000``) into
+  ``jsonschema_rs.__build__["info-time"]`` with ``email.utils.parsedate_to_datetime``.
+  Importing ``email.utils`` loads the e-mail package, ``socket``, ``calendar``, ``locale``
+  and ``random``: about a tenth of a one-file ``check`` (``bench/run_onefile.py``), for a
+  date this project never reads;
+* keeps ``decimal.Decimal``, from its first validation on, to recognise Decimal instances
+  in what it validates. Documents
+  here come from YAML or JSON, which give ``int`` and ``float``, never a Decimal;
+  ``decimal`` (with ``numbers``) is another ~1.5 ms.
+
+While the extension is imported and first used (``deferred_imports.import_with``), a stand-in for
+``email.utils`` answers that one call for a date written exactly so, and a stand-in for
+``decimal`` offers a ``Decimal`` type no value is an instance of; every other name, and
+any other date, comes from the real module, imported then. Everything else that imports
+either module gets the real one.
 """
 
 from __future__ import annotations
 
-import sys
-import types
 from functools import cache
 from typing import Any
 
+from gitops_guard.deferred_imports import Deferred, import_with, real_module
+
 _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, 1)}
-_NAME = "email.utils"
 
 
 @cache
 def load() -> Any:
     """The ``jsonschema_rs`` module (ImportError when it is not installed)."""
-    if "jsonschema_rs" in sys.modules or _NAME in sys.modules:
-        import jsonschema_rs
-
-        return jsonschema_rs
-    stand_in = _EmailUtils(_NAME, "stands in for email.utils while jsonschema_rs is imported")
-    sys.modules[_NAME] = stand_in
-    try:
-        import jsonschema_rs
-    finally:
-        if sys.modules.get(_NAME) is stand_in:
-            del sys.modules[_NAME]
-    return jsonschema_rs
+    return import_with(
+        "jsonschema_rs",
+        {"email.utils": _EmailUtils, "decimal": _Decimal},
+        # decimal is imported by the first validation, not by the import.
+        first_use=lambda module: module.validator_for({}).is_valid(0),
+    )
 
 
-def _real() -> Any:
-    if isinstance(sys.modules.get(_NAME), _EmailUtils):
-        del sys.modules[_NAME]
-    import importlib
-
-    return importlib.import_module(_NAME)
-
-
-class _EmailUtils(types.ModuleType):
-    def __getattr__(self, name: str) -> Any:
-        return getattr(_real(), name)
-
+class _EmailUtils(Deferred):
     @staticmethod
     def parsedate_to_datetime(text: str) -> Any:
         """An RFC 2822 date with a numeric zone (``Thu, 12 Nov 2026 07:50:16 +0000``); the
@@ -79,4 +68,10 @@ class _EmailUtils(types.ModuleType):
                     )
                 except ValueError:
                     pass
-        return _real().parsedate_to_datetime(text)
+        return real_module("email.utils").parsedate_to_datetime(text)
+
+
+class _Decimal(Deferred):
+    class Decimal:
+        """What jsonschema-rs keeps as ``decimal.Decimal``: a type no value is an instance of
+        (so a real Decimal would be refused as unsupported; YAML and JSON never give one)."""

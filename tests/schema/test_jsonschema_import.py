@@ -1,4 +1,4 @@
-"""jsonschema-rs imported without email.utils: the same module, and the real email.utils after."""
+"""jsonschema-rs imported without email.utils and decimal: the same module, and the real ones after."""
 
 from __future__ import annotations
 
@@ -20,14 +20,16 @@ def test_the_extension_loads_without_the_email_package_and_dates_its_build_the_s
         "import sys\n"
         "from gitops_guard.schema import jsonschema_import\n"
         "m = jsonschema_import.load()\n"
-        "print(sorted(n for n in ('email.utils', 'socket', 'calendar', 'locale') if n in sys.modules))\n"
+        "v = m.validator_for({'type': 'object', 'properties': {'n': {'maximum': 2}}})\n"
+        "print(v.is_valid({'n': 2}), v.is_valid({'n': 2.5}), v.is_valid({'n': 10**40}))\n"
+        "heavy = ('email.utils', 'socket', 'calendar', 'locale', 'decimal', 'numbers')\n"
+        "print(sorted(n for n in heavy if n in sys.modules))\n"
         "print(repr(m.jsonschema_rs.__build__))\n"
-        "print(m.validator_for({'type': 'integer'}).is_valid(3))\n"
-        "import email.utils\n"  # the real module, for whoever needs it afterwards
-        "print(email.utils.formataddr(('A', 'a@example.com')))\n"
+        "import email.utils, decimal\n"  # the real modules, for whoever needs them afterwards
+        "print(email.utils.formataddr(('A', 'a@example.com')), decimal.Decimal('0.1') * 3)\n"
     ).splitlines()
     plain = _python("import jsonschema_rs; print(repr(jsonschema_rs.jsonschema_rs.__build__))").strip()
-    assert ours == ["[]", plain, "True", "A <a@example.com>"]
+    assert ours == ["True False False", "[]", plain, "A <a@example.com> 0.3"]
 
 
 @pytest.mark.parametrize(
