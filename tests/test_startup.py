@@ -103,15 +103,14 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stder
 """
 
 
-def _loaded(cwd: Path, *args: str) -> tuple[int, set[str], str]:
-    proc = subprocess.run(
-        [sys.executable, "-c", _PROBE, *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+def _python(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
     )
+
+
+def _loaded(cwd: Path, *args: str) -> tuple[int, set[str], str]:
+    proc = _python(cwd, "-c", _PROBE, *args)
     assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
     record = json.loads(proc.stderr.strip().splitlines()[-1])
     return record["code"], set(record["modules"]), proc.stdout
@@ -201,14 +200,7 @@ def test_plain_check_and_click_check_write_the_same_report(tmp_path: Path) -> No
 
 
 def test_plain_check_errors_exit_like_click_check(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "gitops_guard", "check", "missing.yaml"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    proc = _python(tmp_path, "-m", "gitops_guard", "check", "missing.yaml")
     assert proc.returncode == 2
     assert proc.stderr == "gitops-guard: error: no such file or directory: missing.yaml\n"
 
@@ -243,14 +235,7 @@ def test_a_custom_resource_reads_its_one_catalog_schema_not_the_catalog(tmp_path
         "spec:\n  selector: {matchLabels: {app: m}}\n  endpoints: [{port: http}]\n"
     )
     (tmp_path / "sm.yaml").write_text(monitor, encoding="utf-8")
-    proc = subprocess.run(
-        [sys.executable, "-c", _OPENS, "check", "sm.yaml"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    proc = _python(tmp_path, "-c", _OPENS, "check", "sm.yaml")
     record = json.loads(proc.stderr.strip().splitlines()[-1])
     assert record["code"] == 0, proc.stdout
     schemas = (Path(__file__).resolve().parents[1] / "schemas").as_posix()
@@ -279,14 +264,7 @@ raise SystemExit(main())
 
 
 def _console(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", _TEARDOWN, *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return _python(cwd, "-c", _TEARDOWN, *args)
 
 
 def test_the_plain_check_ends_its_process_after_the_exit_handlers_without_teardown(tmp_path: Path) -> None:
