@@ -140,9 +140,10 @@ class Discovery:
         try:
             response = self._transport.request("GET", path, what=f"discovery {path}")
         except ApiError as exc:
-            # An aggregated API whose backing service is down answers 503: skip that group
+            # An aggregated API whose backing service is down answers 503, and a group version
+            # removed since /apis listed it (its CRD deleted meanwhile) 404: skip that group
             # rather than failing every operation on the cluster.
-            if exc.code == 503:
+            if exc.code in (404, 503):
                 return
             raise
         for resource in response.json_object(f"discovery {path}").get("resources") or []:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -307,6 +309,34 @@ def test_discovery_takes_two_requests_and_matches_the_per_group_documents(
         assert len(paths) > 10
         assert "/api/v1" in paths
         assert legacy == aggregated
+
+
+def test_legacy_discovery_skips_a_group_version_gone_since_the_group_list(
+    dev_cluster: DevCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A CRD deleted between /apis and its own document: the real server answers 404 for it.
+    from gitops_guard.cluster import discovery as discovery_module
+
+    monkeypatch.setattr(discovery_module, "_AGGREGATED", "application/json")
+    with Client.from_kubeconfig(dev_cluster.kubeconfig) as fresh:
+        real_request = fresh.transport.request
+        asked: list[str] = []
+
+        def with_a_vanished_group(method: str, path: str, **kwargs: Any) -> Any:
+            asked.append(path)
+            response = real_request(method, path, **kwargs)
+            if path != "/apis":
+                return response
+            document = json.loads(response.body)
+            gone = {"groupVersion": "gone.gitops-guard.dev/v1", "version": "v1"}
+            document["groups"].append({"name": "gone.gitops-guard.dev", "versions": [gone]})
+            return dataclasses.replace(response, body=json.dumps(document).encode())
+
+        monkeypatch.setattr(fresh.transport, "request", with_a_vanished_group)
+        resources = {(r.api_version, r.kind) for r in fresh.discovery.resources()}
+        assert "/apis/gone.gitops-guard.dev/v1" in asked
+        assert ("apps/v1", "Deployment") in resources
+        assert not any(api_version.startswith("gone.") for api_version, _ in resources)
 
 
 def test_apply_conflicts_without_force(client: Client, namespace: str) -> None:
