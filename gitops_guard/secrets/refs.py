@@ -58,6 +58,10 @@ _APP_TAG = r"![A-Za-z_][\w/.-]*\s+\S.*"
 # Code that reads the value: `$env.TOKEN`, `$config->password`, `$_ENV['DB_PASSWORD']`.
 _CODE_READ = r"\$[A-Za-z_]\w*(?:\.|->|\[|\(|::)\S*"
 _DOLLAR_VAR = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]*")
+# A whole value naming a key of another Secret, as Argo CD's and Argo Rollouts' notification
+# settings do (``token: $slack-token``, ``password: $email.password``): words joined by `-`
+# or `.`, which a shell variable cannot hold (``$DB-7Hq2x9`` is a variable and a literal).
+_SECRET_KEY_REF = r"\$[A-Za-z_]\w*(?:[.-][A-Za-z_]\w*)+"
 # GCP Secret Manager resource names.
 _GCP_RESOURCE = re.compile(r"projects/[^/\s]+/secrets/[^/\s]+(/versions/[^/\s]+)?")
 
@@ -93,6 +97,8 @@ def is_reference(value: str) -> bool:
     if lowered.startswith(_REFERENCE_PREFIXES):
         return True
     if _GCP_RESOURCE.fullmatch(text) or re.fullmatch(_APP_TAG, text) or re.fullmatch(_CODE_READ, text):
+        return True
+    if text[0] == "$" and re.fullmatch(_SECRET_KEY_REF, text):
         return True
     return not strip_templates(text).strip()
 

@@ -99,7 +99,20 @@ REFERENCES = {
     "!env_var tag": ("!env_var DB_PASSWORD", "db_password"),
     "!ENV tag": ("!ENV ${DB_PASSWORD}", "ENV-7Hq2x9"),
     "!secret tag": ("!secret db_password", "secret_db_password"),
+    # Argo CD / Argo Rollouts notifications name a key of their Secret.
+    "$secret-key (Argo notifications)": ("'$email-password'", "'$email-7Hq2x9'"),
 }
+
+
+def test_argo_notifications_settings_name_their_secret_keys(scan: Checker) -> None:
+    settings = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: argocd-notifications-cm}\ndata:\n"
+        "  service.slack: |\n    token: $slack-token\n"
+        "  service.email.gmail: |\n    username: $email.username\n    password: $email.password\n"
+    )
+    assert messages(scan, {"cm.yaml": settings}) == []
+    leaked = settings.replace("$slack-token", "xoxb-" + "1234567890-" * 2 + "AbCdEfGhIjKlMnOpQrStUvWx")
+    assert messages(scan, {"cm.yaml": leaked}) != []
 
 
 @pytest.mark.parametrize("name", sorted(REFERENCES))

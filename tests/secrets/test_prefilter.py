@@ -70,6 +70,11 @@ def test_prefilter_passes_everything_the_detectors_find_in_the_corpus() -> None:
         ("sm://db-password", True),
         ("projects/p/secrets/db/versions/latest", True),
         ("arn:aws:secretsmanager:eu-west-1:123456789012:secret:db", True),
+        ("$slack-token", True),  # a key of Argo CD's notifications Secret
+        ("$email.password", True),
+        ("$slack-token and more", False),
+        ("$DB-7Hq2x9", False),  # a variable, then a literal
+        ("$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy", False),  # a bcrypt hash
         ("hunter2-but-longer", False),
         ("prefix-${VAR}", False),
         ("ENC[partial", False),
