@@ -25,7 +25,13 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from gitops_guard.secrets.candidates import Candidate, Context
-from gitops_guard.secrets.prefilter import credential_key, has_token_hint, high_entropy, key_words
+from gitops_guard.secrets.prefilter import (
+    CREDENTIAL_WORDS,
+    credential_key,
+    has_token_hint,
+    high_entropy,
+    key_words,
+)
 from gitops_guard.secrets.refs import literal
 from gitops_guard.secrets.shapes import (
     is_placeholder,
@@ -146,9 +152,21 @@ def _detect_uncached(key: str, value: str, sensitive: bool, context: Context) ->
     if not sensitive and (context is Context.YAML or not key):
         return None
     kind = high_entropy(text)
-    if kind is not None and (sensitive or _assigned_secret(key, hex_value=kind == "hex")):
-        return Detection("high-entropy string", text)
-    return None
+    if kind is None:
+        return None
+    if sensitive:
+        # A field meant for secrets (a Secret's data, an env value), unless its name says
+        # identifier or digest and no credential (redis-ha's SENTINEL_ID_0, a BUILD_SHA; not
+        # Vault's SECRET_ID).
+        words = key_words(key)
+        found = (
+            cred is not None
+            or not _DIGEST_WORDS.intersection(words)
+            or bool(CREDENTIAL_WORDS.intersection(words))
+        )
+    else:
+        found = _assigned_secret(key, hex_value=kind == "hex")
+    return Detection("high-entropy string", text) if found else None
 
 
 # Qualifiers that make `secret key` a provider's secret key (AWS, MinIO, Django...), not the
@@ -172,6 +190,9 @@ def _keyword(key: str, text: str, cred: str, context: Context) -> Detection | No
         if context is Context.YAML and not owned:
             # Names a key in a Secret (External Secrets, cert-manager) unless it is random.
             return Detection(label, text, cred) if high_entropy(text) else None
+    if context is Context.YAML and cred.endswith(" key") and _names_its_entry(cred, text):
+        # authKey: auth (Helm values beside existingSecret): the entry that holds the key.
+        return None
     if cred in ("password", "passphrase", "credential") and is_weak_password(text):
         return Detection(f"{label} (well-known weak value)", text, cred)
     if not _keyword_value(text, cred) or is_prose(text):
@@ -182,6 +203,18 @@ def _keyword(key: str, text: str, cred: str, context: Context) -> Detection | No
         # Prose shows `password: hunter2` as an example; a random-looking value is a real one.
         return None
     return Detection(label, text, cred)
+
+
+def _names_its_entry(cred: str, text: str) -> bool:
+    """``auth`` or ``redis-auth`` for an auth key: a name that ends with what the key holds."""
+    qualifier = cred.removesuffix(" key").lower()
+    words = key_words(text)
+    return (
+        bool(words)
+        and words[-1] == qualifier
+        and re.fullmatch(_OBJECT_NAME, text) is not None
+        and not high_entropy(text)
+    )
 
 
 def _assigned_secret(key: str, *, hex_value: bool) -> bool:

@@ -14,6 +14,7 @@ import pytest
 
 from tests.secrets.conftest import Checker
 from tests.secrets.fakes import GITHUB_TOKEN, HIGH_ENTROPY, PRIVATE_KEY, b64
+from tests.secrets.test_detected import with_env
 
 RULE = "secrets/detected"
 PLAIN = "secrets/plaintext-secret"
@@ -102,6 +103,26 @@ REFERENCES = {
     # Argo CD / Argo Rollouts notifications name a key of their Secret.
     "$secret-key (Argo notifications)": ("'$email-password'", "'$email-7Hq2x9'"),
 }
+
+
+def test_an_env_value_named_an_identifier_is_not_a_secret_by_its_randomness(scan: Checker) -> None:
+    # argo-cd's redis-ha StatefulSet: Sentinel run ids are 40 hex digits.
+    sentinel_id = "3c0d9c0320bb34888c2df5757c718ce6ca992ce6"
+    for name in ("SENTINEL_ID_0", "BUILD_SHA", "GIT_COMMIT"):
+        assert messages(scan, with_env(name, sentinel_id)) == []
+    where = "spec.template.spec.containers[0].env[0].value"
+    for name in ("SESSION", "VAULT_SECRET_ID"):  # no identifier word, or a credential's id
+        assert messages(scan, with_env(name, sentinel_id)) != [], name
+    assert messages(scan, with_env("SESSION", sentinel_id)) == [f"{where}: high-entropy string"]
+
+
+def test_helm_values_name_the_entry_that_holds_a_key(scan: Checker) -> None:
+    # argo-cd's redis-ha values: the password is in existingSecret, under its entry "auth".
+    values = "redis-ha:\n  auth: true\n  authKey: {}\n  existingSecret: argocd-redis\n"
+    for entry in ("auth", "redis-auth"):
+        assert messages(scan, {"values.yaml": values.format(entry)}) == []
+    for key in ("mysecretkey", "auth-7Hq2x9Kq"):
+        assert messages(scan, {"values.yaml": values.format(key)}) == ["redis-ha.authKey: auth key field"]
 
 
 def test_argo_notifications_settings_name_their_secret_keys(scan: Checker) -> None:
