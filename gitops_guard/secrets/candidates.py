@@ -200,6 +200,9 @@ LINE_ASSIGNMENT = (
 )
 # `key =` / `key:` with nothing after it: the value may continue on the lines below (INI).
 _OPEN_ASSIGNMENT = (r"^(?P<indent>\s*)(?P<key>[A-Za-z_][\w.\-]{0,80})\s*(?::|=)\s*$",)
+# A line that starts with a key of its own (`secretName: {{ include "x" . }}` in a Helm
+# template): an entry below an open key, never its value.
+_KEY_FIRST = (r"""^\s*(?:-\s+)?["']?[A-Za-z_][\w.\-]{0,80}["']?\s*(?::|=)(?:\s|$)""",)
 
 
 @cache
@@ -210,6 +213,11 @@ def _line_assignment() -> re.Pattern[str]:
 @cache
 def _open_assignment() -> re.Pattern[str]:
     return re.compile(*_OPEN_ASSIGNMENT)
+
+
+@cache
+def _key_first() -> re.Pattern[str]:
+    return re.compile(*_KEY_FIRST)
 
 
 def _embedded_lines(text: str, path: PathT, *, decoded: bool = False) -> Iterator[Candidate]:
@@ -237,7 +245,8 @@ def from_text(text: str, context: Context = Context.TEXT) -> Iterator[Candidate]
     """Lines of a file that is not parsed as YAML (.env, .ini, code, docs, Helm templates).
 
     A key with no value on its line (``secrets_token =`` in INI, ``password:`` in a YAML
-    file that did not parse) takes the first more-indented line below it as its value."""
+    file that did not parse) takes the first more-indented line below it as its value,
+    unless that line starts with a key of its own."""
     lines = text.splitlines()
     open_key: tuple[str, int] | None = None  # (key, indentation) waiting for its value
     for number, line in enumerate(lines, start=1):
@@ -248,7 +257,7 @@ def from_text(text: str, context: Context = Context.TEXT) -> Iterator[Candidate]
             if not body:
                 continue
             open_key = None
-            if len(line) - len(line.lstrip()) > indent and not m:
+            if len(line) - len(line.lstrip()) > indent and not m and not _key_first().match(line):
                 yield Candidate((), key, body, line=number, column=line.index(body[0]) + 1, context=context)
                 continue
         if m:

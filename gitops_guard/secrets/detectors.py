@@ -108,6 +108,7 @@ _NOT_A_VALUE = frozenset(
         "auto",
         "random",
         "generated",
+        "sds",  # Istio: the certificate and key come from the Secret Discovery Service
     ]
 )
 

@@ -116,6 +116,16 @@ def test_an_env_value_named_an_identifier_is_not_a_secret_by_its_randomness(scan
     assert messages(scan, with_env("SESSION", sentinel_id)) == [f"{where}: high-entropy string"]
 
 
+def test_an_istio_gateway_takes_its_key_from_sds(scan: Checker) -> None:
+    gateway = (
+        "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec:\n"
+        "  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: ['*']\n"
+        '    tls: {mode: SIMPLE, serverCertificate: "sds", privateKey: "%s"}\n'
+    )
+    assert messages(scan, {"gw.yaml": gateway % "sds"}) == []
+    assert messages(scan, {"gw.yaml": gateway % "sds-7Hq2x9Kq"}) != []
+
+
 def test_helm_values_name_the_entry_that_holds_a_key(scan: Checker) -> None:
     # argo-cd's redis-ha values: the password is in existingSecret, under its entry "auth".
     values = "redis-ha:\n  auth: true\n  authKey: {}\n  existingSecret: argocd-redis\n"

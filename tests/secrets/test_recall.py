@@ -95,6 +95,9 @@ def test_ini_value_on_the_following_line(scan: Checker) -> None:
     text = f"[app]\nsecrets_token =\n    {random_b64(32)}\nname = web\n"
     assert found(scan, {"app.ini": text}) == [("app.ini", 3, "secrets_token: token field")]
     assert found(scan, {"app.ini": "[app]\nsecrets_token =\n    changeme\nname = web\n"}) == []
+    # In a Helm template (scanned as text), the line below an open key is an entry of its own.
+    volume = '      secret:\n        secretName: {{ include "app.fullname" . }}-webhook\n'
+    assert found(scan, {"chart/templates/pod.yml.tpl": volume}) == []
 
 
 def test_yaml_password_whose_value_is_a_mapping(scan: Checker) -> None:
