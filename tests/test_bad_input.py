@@ -35,6 +35,12 @@ CASES: dict[str, tuple[bytes, str | None]] = {
     "empty.yaml": (b"", None),
     "separator.yaml": (b"---\n", None),
     "control-char.yaml": (b"a: \x07bell\n", "yaml/syntax"),
+    # ingress-nginx's tcp-services: Kubernetes reads the keys as "5432", "true", "1.5".
+    "number-keys.yaml": (
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: tcp-services}\n"
+        b"data:\n  5432: default/db:5432\n  true: x\n  1.5: y\n",
+        None,
+    ),
 }
 
 
@@ -88,3 +94,14 @@ def test_invalid_utf8_has_position(report: dict) -> None:  # type: ignore[type-a
 
 def test_python_tag_never_constructed() -> None:
     assert not Path("/tmp/gitops-guard-pwned").exists()
+
+
+def test_a_number_key_is_validated_as_the_string_kubernetes_reads(tmp_path: Path) -> None:
+    port = (
+        "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports:\n  - port: 80\n    8080: http\n"
+    )
+    (tmp_path / "svc.yaml").write_text(port)
+    code, data = check_json("svc.yaml", cwd=tmp_path)
+    found = [(f["rule"], f["line"], f["message"]) for f in data["findings"]]
+    assert code == 1
+    assert found == [("schema/violation", 7, "spec.ports[0].8080: unknown field")]

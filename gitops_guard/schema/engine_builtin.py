@@ -32,10 +32,47 @@ class BuiltinEngine:
         return validator
 
     def validate(self, body: dict[str, Any], hit: SchemaHit) -> list[Violation]:
+        validator = self.validator(hit)
+        try:
+            errors = list(validator.iter_errors(body))
+        except ValueError:  # jsonschema-rs takes string keys only
+            as_json = json_keys(body)
+            if as_json is body:
+                raise
+            body, errors = as_json, list(validator.iter_errors(as_json))
         found: list[Violation] = []
-        for error in self.validator(hit).iter_errors(body):
+        for error in errors:
             found.extend(_translate(error, body, hit.schema))
         return found
+
+
+def json_keys(node: Any) -> Any:
+    """``node`` with every mapping key named as Kubernetes reads it from YAML (``5432:`` in an
+    ingress-nginx tcp-services ConfigMap is ``"5432"``, ``true:`` is ``"true"``); ``node``
+    itself when every key is a string already."""
+    if isinstance(node, dict):
+        changed = False
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            converted = json_keys(value)
+            name = key if isinstance(key, str) else _key_name(key)
+            changed = changed or converted is not value or name is not key
+            out[name] = converted
+        return out if changed else node
+    if isinstance(node, list):
+        items = [json_keys(item) for item in node]
+        return items if any(new is not old for new, old in zip(items, node, strict=True)) else node
+    return node
+
+
+def _key_name(key: Any) -> str:
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if key is None:
+        return "null"
+    if isinstance(key, float) and key.is_integer() and abs(key) < 1e21:
+        return str(int(key))
+    return str(key)
 
 
 def _translate(error: Any, body: Any, schema: dict[str, Any]) -> list[Violation]:
