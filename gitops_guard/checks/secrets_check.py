@@ -24,7 +24,7 @@ from gitops_guard.secrets.candidates import (
     from_text,
     is_secret,
 )
-from gitops_guard.secrets.detectors import Detection, detect
+from gitops_guard.secrets.detectors import Detection, detect, is_identifier
 from gitops_guard.secrets.mask import digest
 from gitops_guard.secrets.plaintext import generator_literals, plaintext_values
 from gitops_guard.secrets.refs import is_sops_document
@@ -317,7 +317,9 @@ class SecretValues:
         name = object_ref(secret).name or "?"
         for c in from_document(secret):
             value = c.value.strip()
-            if len(value) >= self.MIN_LENGTH and "\n" not in value and detect(c):
+            # A weak password that is a word (`password`) recurs as a name: a Secret's key
+            # (`key: password` in a secret reference), a user, a field.
+            if len(value) >= self.MIN_LENGTH and "\n" not in value and not is_identifier(value) and detect(c):
                 self._values.setdefault(value, (path, index, where, name))
 
     def match(self, c: Candidate, doc: Document | None) -> list[Detection]:

@@ -183,7 +183,17 @@ _DIGEST_WORDS = frozenset(
 )  # fmt: skip
 
 
+# Extensions of the files a Secret or ConfigMap key names (`secret.sql`, `credentials.json`).
+_FILE_SUFFIXES = frozenset(
+    {"sql", "sh", "conf", "cfg", "ini", "yaml", "yml", "json", "toml", "xml", "properties", "txt", "env"}
+)
+
+
 def _keyword(key: str, text: str, cred: str, context: Context) -> Detection | None:
+    if "\n" in text.strip() and key.rpartition(".")[2].lower() in _FILE_SUFFIXES and "." in key:
+        # A file's content under its name (cloudnative-pg's `secret.sql: | create table
+        # secrets ...`): its lines are candidates of their own, the whole is no credential.
+        return None
     label = f"{cred} field"
     # Fingerprints name the credential as they did before messages said "field".
     if cred == "secret key":
@@ -260,6 +270,11 @@ def _keyword_value(text: str, cred: str) -> bool:
     return not (value[0] in "<{[" and value[-1] in ">}]")
 
 
+def is_identifier(text: str) -> bool:
+    """Letters in words joined by ``_ . -``, one case: ``password``, ``db-user``, ``API_KEY``."""
+    return re.fullmatch(_IDENTIFIER, text) is not None
+
+
 def _formats(key: str, text: str) -> Iterator[Detection]:
     line = f'{key}: "{text}"' if key else text
     for label, plugin in _plugins():
@@ -270,11 +285,7 @@ def _formats(key: str, text: str) -> Iterator[Detection]:
         for match in matches:
             if not isinstance(match, str) or not match:
                 continue
-            if (
-                label in _ASSIGNMENT_LABELS
-                and re.fullmatch(_IDENTIFIER, match)
-                and not re.fullmatch(_AWS_KEY_ID, match)
-            ):
+            if label in _ASSIGNMENT_LABELS and is_identifier(match) and not re.fullmatch(_AWS_KEY_ID, match):
                 # An access key ID, even AKIA + upper-case letters only (a test key), is reported.
                 continue
             yield Detection(label, match)

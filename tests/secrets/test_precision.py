@@ -253,3 +253,22 @@ def test_age_recipient_and_pgp_fingerprint_are_public(scan: Checker) -> None:
     assert messages(scan, {"scripts/encrypt.sh": script}) == []
     identity = "AGE-SECRET-KEY-1" + "".join(_RNG.choice(bech32) for _ in range(58)).upper()
     assert messages(scan, {"scripts/encrypt.sh": f"AGE_KEY={identity}\n"}) == ["AGE_KEY: high-entropy string"]
+
+
+def test_a_weak_password_that_is_a_word_is_not_reported_again_where_it_names_a_key(scan: Checker) -> None:
+    # cloudnative-pg's samples: the Secret holds "password", a Cluster points at its key "password".
+    secret = f"apiVersion: v1\nkind: Secret\nmetadata: {{name: app}}\ndata:\n  password: {b64('password')}\n"
+    cluster = (
+        "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata: {name: dest}\nspec:\n"
+        "  externalClusters:\n  - name: src\n    password: {name: app, key: password}\n"
+    )
+    got = messages(scan, {"s.yaml": secret, "c.yaml": cluster})
+    assert got == ["data.password: password field (well-known weak value) (base64-decoded)"]
+
+
+def test_a_file_named_for_a_credential_is_judged_by_its_lines(scan: Checker) -> None:
+    secret = "apiVersion: v1\nkind: Secret\nmetadata: {{name: sql}}\nstringData:\n  secret.sql: |\n{}"
+    sql = "    create table secrets (i integer);\n    insert into secrets (select generate_series(1,10));\n"
+    assert messages(scan, {"s.yaml": secret.format(sql)}) == []
+    leaked = sql + "    token = 'Zq9Kb7Hq2x9WmT4s';\n"
+    assert messages(scan, {"s.yaml": secret.format(leaked)}) == ["stringData.secret.sql (token): token field"]
