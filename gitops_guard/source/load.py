@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -94,16 +95,39 @@ def _chart_root_above(path: Path, is_chart_root: Callable[[str], bool], levels: 
 
 
 def _mark_patches(files: list[SourceFile]) -> None:
-    """Files a kustomization.yaml uses as patches are fragments, not objects."""
+    """Files a kustomization.yaml uses as patches are fragments, not objects; so are files
+    named as patches (``patches/``, ``*-patch.yaml``) that no kustomization lists as a
+    resource, such as the ones a kubebuilder scaffold keeps for commented-out entries."""
     resolved: set[Path] = set()
+    resources: set[Path] = set()
     for sf in files:
         if sf.kind is FileKind.KUSTOMIZATION:
             resolved |= patch_targets(sf)
-    if not resolved:
-        return
+            resources |= _resource_targets(sf)
     for sf in files:
-        if sf.kind is FileKind.MANIFEST and sf.abspath in resolved:
+        if sf.kind is FileKind.MANIFEST and (
+            sf.abspath in resolved or (_named_as_patch(sf.abspath) and sf.abspath not in resources)
+        ):
             sf.kind = FileKind.KUSTOMIZE_PATCH
+
+
+def _named_as_patch(path: Path) -> bool:
+    if path.parent.name in ("patches", "patch"):
+        return True
+    return any(word in ("patch", "patches") for word in re.split(r"[-_.]", path.stem.lower()))
+
+
+def _resource_targets(kustomization: SourceFile) -> set[Path]:
+    directory = kustomization.abspath.parent
+    return {
+        Path(os.path.normpath(directory / entry))
+        for doc in kustomization.documents
+        if isinstance(doc.data, dict)
+        for key in ("resources", "bases", "components")
+        if isinstance(doc.data.get(key), list)
+        for entry in doc.data[key]
+        if isinstance(entry, str)
+    }
 
 
 def patch_targets(kustomization: SourceFile) -> set[Path]:

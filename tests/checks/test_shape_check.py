@@ -178,6 +178,21 @@ def test_the_same_file_is_reported_when_no_kustomization_patches_with_it(tmp_pat
     assert [f.path for f in one] == ["overlay/replicas.yaml"]
 
 
+@pytest.mark.parametrize("name", ["config/crd/patches/webhook_in_apps.yaml", "deploy/replicas-patch.yaml"])
+def test_a_file_named_as_a_patch_is_a_fragment_unless_a_kustomization_lists_it(
+    tmp_path: Path, name: str
+) -> None:
+    # kubebuilder scaffolds keep such patches for commented-out kustomization entries.
+    directory = name.rpartition("/")[0]
+    files = {name: PATCH, f"{directory}/kustomization.yaml": "resources: []\n# patches: [...]\n"}
+    assert check_files(tmp_path, files, select=[RULE, "schema"], render=False) == []
+    listed = {**files, f"{directory}/kustomization.yaml": f"resources: [{name.rpartition('/')[2]}]\n"}
+    reported = {
+        (f.path, f.rule) for f in check_files(tmp_path, listed, select=[RULE, "schema"], render=False)
+    }
+    assert reported == {(name, RULE)}
+
+
 @pytest.mark.parametrize(
     ("data", "missing"),
     [
