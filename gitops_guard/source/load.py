@@ -6,7 +6,7 @@ import functools
 import os
 import re
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from gitops_guard.source.classify import FileKind, classify
 from gitops_guard.source.limits import Limits
@@ -106,12 +106,15 @@ def _mark_patches(files: list[SourceFile]) -> None:
             resources |= _resource_targets(sf)
     for sf in files:
         if sf.kind is FileKind.MANIFEST and (
-            sf.abspath in resolved or (_named_as_patch(sf.abspath) and sf.abspath not in resources)
+            sf.abspath in resolved or (_named_as_patch(sf.path) and sf.abspath not in resources)
         ):
             sf.kind = FileKind.KUSTOMIZE_PATCH
 
 
-def _named_as_patch(path: Path) -> bool:
+def _named_as_patch(shown: str) -> bool:
+    """By the path as the run shows it (from the repository root, as pre-commit passes it):
+    the directories above the checkout say nothing about the file."""
+    path = PurePosixPath(shown)
     if path.parent.name in ("patches", "patch"):
         return True
     return any(word in ("patch", "patches") for word in re.split(r"[-_.]", path.stem.lower()))
