@@ -7,7 +7,7 @@ schema-locations: [schemas/]    # directories or kubeconform-style templates
 fail-on: error                  # error | warning | never
 ignore: ["vendor/**"]           # paths never checked (gitignore syntax)
 render: false                   # do not build kustomizations / Helm charts (default: true)
-catalog-unknown-fields: error   # an unknown field in a catalog CRD (default: warning)
+catalog-unknown-fields: error   # an unknown field or enum value in a catalog CRD (default: warning)
 schema-extensions: [...]        # enum values/fields operators add to kinds: schema/extensions.py
 diff:                           # what `diff` and `comment` leave out of object diffs
   hide: [helm-chart-labels, checksum-annotations, ca-bundles]   # the default; [] shows all

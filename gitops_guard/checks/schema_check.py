@@ -33,9 +33,10 @@ VIOLATION = Rule(
     API, ...) are checked against the shipped CRD catalog, one pinned upstream
     version per project (`gitops-guard schemas list`), or the earlier release also
     shipped that the repository deploys. The operator a repository deploys may be
-    older or newer, so an unknown field there is a warning naming the catalog's
-    project and version (`catalog-unknown-fields: error` in the config makes it
-    an error); wrong types, enum values, missing required fields and CEL rules
+    older or newer, so an unknown field or a value the schema does not list (an enum
+    value a newer release, or Gateway API's experimental channel, adds) is a warning
+    naming the catalog's project and version (`catalog-unknown-fields: error` in the
+    config makes it an error); wrong types, missing required fields and CEL rules
     stay errors. CRDs in the repository and, with `--kubeconfig`, those the
     cluster serves come first.
 
@@ -162,7 +163,7 @@ class SchemaCheck:
                     continue
                 said = (
                     versions.unknown_field(res, violation.message, hit)
-                    if violation.at_key and hit.shipped
+                    if (violation.at_key or violation.unlisted) and hit.shipped
                     else None
                 )
                 if said is not None:
@@ -180,7 +181,7 @@ def _minor(version: str) -> str:
 
 class _CatalogVersions:
     """Which release's schema checks a catalog kind (the one the repository deploys, when
-    shipped), and how an unknown field in a catalog schema is reported."""
+    shipped), and how an unknown field or an unlisted value in a catalog schema is reported."""
 
     def __init__(self, resources: Sequence[Resource], *, strict: bool) -> None:
         self.resources = resources

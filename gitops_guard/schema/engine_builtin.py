@@ -88,7 +88,7 @@ def _translate(error: Any, body: Any, schema: dict[str, Any]) -> list[Violation]
         return [v.wrong_type(path, list(kind.types), v.json_type(value_at(body, path)))]
     if name == "enum":
         options = ", ".join(str(o) for o in list(kind.options)[:12])
-        return [v.other(path, f"must be one of: {options}")]
+        return [v.not_listed(path, options)]
     if name == "const":
         return [v.other(path, f"must be {kind.expected_value!r}")]
     if name == "pattern":

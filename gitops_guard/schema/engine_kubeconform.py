@@ -123,7 +123,7 @@ def _one(path: InstancePath, text: str, body: dict[str, Any], schema: dict[str, 
         return [v.wrong_type(path, [t.strip() for t in m.group(2).split(" or ")], _type_at(body, path))]
     if text.startswith("value must be one of"):
         options = ", ".join(_QUOTED.findall(text)[:12]) or text.split("of", 1)[1].strip()
-        return [v.other(path, f"must be one of: {options}")]
+        return [v.not_listed(path, options)]
     if text in ("anyOf failed", "oneOf failed"):
         return [v.other(path, "does not match any of the allowed forms")]
     # Unknown wording: keep the gist, but never a quoted instance value.

@@ -17,6 +17,9 @@ class Violation(NamedTuple):
     message: str
     # True: the path ends with a field name that should be pointed at (unknown field).
     at_key: bool = False
+    # True: a value the schema does not list (enum). With an unknown field, what another
+    # release of a catalog CRD (or another channel: Gateway API's experimental) may accept.
+    unlisted: bool = False
 
 
 def dotted(path: Sequence[str | int]) -> str:
@@ -45,6 +48,10 @@ def missing_field(path: InstancePath, name: str) -> Violation:
 def wrong_type(path: InstancePath, expected: Sequence[str], got: str) -> Violation:
     want = " or ".join(t for t in expected if t != "null") or "null"
     return Violation(path, f"{dotted(path)}: expected {want}, got {got}")
+
+
+def not_listed(path: InstancePath, options: str) -> Violation:
+    return Violation(path, f"{dotted(path)}: must be one of: {options}", unlisted=True)
 
 
 def other(path: InstancePath, text: str) -> Violation:

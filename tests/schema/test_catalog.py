@@ -193,7 +193,7 @@ def test_the_config_makes_catalog_unknown_fields_errors(tmp_path: Path) -> None:
     assert (severity, line) == (Severity.ERROR, 8)
 
 
-def test_types_enums_required_fields_and_cel_stay_errors(tmp_path: Path) -> None:
+def test_types_required_fields_and_cel_stay_errors(tmp_path: Path) -> None:
     wrong = SERVICE_MONITOR.replace("      intervall: 30s\n", "      scheme: gopher\n")
     route = (
         "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r}\nspec:\n"
@@ -205,11 +205,30 @@ def test_types_enums_required_fields_and_cel_stay_errors(tmp_path: Path) -> None
     issuer = "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: c}\nspec: {}\n"
     found = check_files(tmp_path, {"sm.yaml": wrong, "route.yaml": route, "cert.yaml": issuer})
     messages = {(f.path, f.severity, f.message.split(":")[0]) for f in found if f.rule == "schema/violation"}
-    assert ("sm.yaml", Severity.ERROR, "spec.endpoints[0].scheme") in messages
     assert ("route.yaml", Severity.ERROR, "spec.rules[0].backendRefs[0].port") in messages
     assert ("route.yaml", Severity.ERROR, "spec.rules[0]") in messages  # the CEL rule
     assert ("cert.yaml", Severity.ERROR, "spec") in messages  # missing secretName/issuerRef
-    assert all(severity is Severity.ERROR for _, severity, _ in messages)
+    # A value the pinned release does not list is what another release may: a warning.
+    assert ("sm.yaml", Severity.WARNING, "spec.endpoints[0].scheme") in messages
+    assert {severity for path, severity, _ in messages if path != "sm.yaml"} == {Severity.ERROR}
+
+
+def test_a_value_only_another_channel_lists_is_a_warning_naming_the_version(tmp_path: Path) -> None:
+    # Gateway API's experimental channel adds filter types (cilium's external-authz example).
+    route = (
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r}\nspec:\n"
+        "  rules:\n    - filters:\n        - type: ExternalAuth\n"
+        "      backendRefs: [{name: svc, port: 80}]\n"
+    )
+    found = [f for f in check_files(tmp_path, {"route.yaml": route}) if f.rule == "schema/violation"]
+    origin = catalog.origin("gateway.networking.k8s.io", "HTTPRoute", "v1")
+    assert origin is not None
+    assert [(f.severity, f.line) for f in found] == [(Severity.WARNING, 7)]
+    assert found[0].message.startswith("spec.rules[0].filters[0].type: must be one of: RequestHeaderModifier")
+    label = f"{origin.project} {origin.version}"
+    assert found[0].message.endswith(
+        f"; not in the catalog schema of {label}, the operator version deployed may differ"
+    )
 
 
 def test_an_unknown_field_in_a_gitops_crd_stays_an_error(tmp_path: Path) -> None:
