@@ -108,7 +108,6 @@ _NOT_A_VALUE = frozenset(
         "auto",
         "random",
         "generated",
-        "sds",  # Istio: the certificate and key come from the Secret Discovery Service
     ]
 )
 
@@ -201,6 +200,10 @@ def _keyword(key: str, text: str, cred: str, context: Context) -> Detection | No
         if context is Context.YAML and not owned:
             # Names a key in a Secret (External Secrets, cert-manager) unless it is random.
             return Detection(label, text, cred) if high_entropy(text) else None
+    if cred == "private key" and "PRIVATE KEY" not in text and not _key_material(text):
+        # Key material is PEM or one token of 16 characters or more (a WireGuard key has 44):
+        # tekton's phony "Hello, world!", Istio's `privateKey: sds` (its SDS) are none.
+        return None
     if context is Context.YAML and cred.endswith(" key") and _names_its_entry(cred, text):
         # authKey: auth (Helm values beside existingSecret): the entry that holds the key.
         return None
@@ -214,6 +217,11 @@ def _keyword(key: str, text: str, cred: str, context: Context) -> Detection | No
         # Prose shows `password: hunter2` as an example; a random-looking value is a real one.
         return None
     return Detection(label, text, cred)
+
+
+def _key_material(text: str) -> bool:
+    value = text.strip()
+    return len(value) >= 16 and not any(c.isspace() for c in value)
 
 
 def _names_its_entry(cred: str, text: str) -> bool:

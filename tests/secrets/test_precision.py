@@ -123,7 +123,16 @@ def test_an_istio_gateway_takes_its_key_from_sds(scan: Checker) -> None:
         '    tls: {mode: SIMPLE, serverCertificate: "sds", privateKey: "%s"}\n'
     )
     assert messages(scan, {"gw.yaml": gateway % "sds"}) == []
-    assert messages(scan, {"gw.yaml": gateway % "sds-7Hq2x9Kq"}) != []
+    assert messages(scan, {"gw.yaml": gateway % HIGH_ENTROPY}) != []
+
+
+def test_a_private_key_field_needs_key_material(scan: Checker) -> None:
+    # tekton's example: the phony key is base64 of "Hello, world!".
+    hello = b64("Hello, world!")
+    phony = f"apiVersion: v1\nkind: Secret\nmetadata: {{name: k}}\ndata:\n  ssh-privatekey: {hello}\n"
+    assert [m for m in messages(scan, {"s.yaml": phony}) if "private key" in m] == []
+    wireguard = f"interface:\n  privateKey: {HIGH_ENTROPY}\n"
+    assert messages(scan, {"wg.yaml": wireguard}) == ["interface.privateKey: private key field"]
 
 
 def test_helm_values_name_the_entry_that_holds_a_key(scan: Checker) -> None:
