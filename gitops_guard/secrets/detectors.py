@@ -82,6 +82,7 @@ _TOKEN_CHARS = re.compile(r"[A-Za-z0-9_\-+/=]+")
 _IDENTIFIER = r"[a-z]+(?:[_.\-][a-z]+)*|[A-Z]+(?:[_.\-][A-Z]+)*"
 # A Kubernetes object name (DNS-1123): what `githubConfigSecret: runner-secret` holds.
 _OBJECT_NAME = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
+_OBJECT_REF = rf"(?:{_OBJECT_NAME}/)?{_OBJECT_NAME}"
 _ENV_VAR_NAME = r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+"
 _NOT_A_VALUE = frozenset(
     [
@@ -272,8 +273,9 @@ def _keyword_value(text: str, cred: str) -> bool:
         return False
     if re.fullmatch(_CALL, value):  # code that reads it: os.getenv("X"), config["db"]
         return False
-    if cred in ("secret", "credential", "token") and re.fullmatch(_OBJECT_NAME, value):
-        # secret: db-credentials, credentials: aws-creds: the name of a Secret object.
+    if cred in ("secret", "credential", "token") and re.fullmatch(_OBJECT_REF, value):
+        # secret: db-credentials, credentials: aws-creds: the name of a Secret object, or its
+        # namespace/name (cert-manager's inject-ca-from-secret, Contour's default-tls-secret).
         return bool(high_entropy(value))
     return not (value[0] in "<{[" and value[-1] in ">}]")
 

@@ -281,3 +281,15 @@ def test_a_file_named_for_a_credential_is_judged_by_its_lines(scan: Checker) -> 
     assert messages(scan, {"s.yaml": secret.format(sql)}) == []
     leaked = sql + "    token = 'Zq9Kb7Hq2x9WmT4s';\n"
     assert messages(scan, {"s.yaml": secret.format(leaked)}) == ["stringData.secret.sql (token): token field"]
+
+
+def test_a_secret_named_by_namespace_and_name_is_a_reference(scan: Checker) -> None:
+    webhook = (
+        "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\n"
+        "metadata:\n  name: cert-manager-webhook\n  annotations:\n"
+        '    cert-manager.io/inject-ca-from-secret: "{}"\nwebhooks: []\n'
+    )
+    assert messages(scan, {"w.yaml": webhook.format("cert-manager/cert-manager-webhook-ca")}) == []
+    contour = 'data:\n  _example: |\n    default-tls-secret: "some-namespace/some-secret"\n'
+    assert messages(scan, {"values.yaml": contour}) == []
+    assert messages(scan, {"w.yaml": webhook.format(HIGH_ENTROPY)}) != []
