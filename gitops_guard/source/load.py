@@ -121,27 +121,31 @@ def _named_as_patch(shown: str) -> bool:
 
 
 def _resource_targets(kustomization: SourceFile) -> set[Path]:
-    directory = kustomization.abspath.parent
-    return {
-        Path(os.path.normpath(directory / entry))
-        for doc in kustomization.documents
-        if isinstance(doc.data, dict)
-        for key in ("resources", "bases", "components")
-        if isinstance(doc.data.get(key), list)
-        for entry in doc.data[key]
-        if isinstance(entry, str)
-    }
+    return _targets(kustomization, _resource_paths)
 
 
 def patch_targets(kustomization: SourceFile) -> set[Path]:
     """The files a kustomization file uses as patches, as normalised absolute paths."""
+    return _targets(kustomization, patch_paths)
+
+
+def _targets(kustomization: SourceFile, paths_of: Callable[[dict[str, object]], list[str]]) -> set[Path]:
     directory = kustomization.abspath.parent
     return {
         Path(os.path.normpath(directory / p))
         for doc in kustomization.documents
         if isinstance(doc.data, dict)
-        for p in patch_paths(doc.data)
+        for p in paths_of(doc.data)
     }
+
+
+def _resource_paths(kustomization: dict[str, object]) -> list[str]:
+    out: list[str] = []
+    for key in ("resources", "bases", "components"):
+        entries = kustomization.get(key)
+        if isinstance(entries, list):
+            out.extend(entry for entry in entries if isinstance(entry, str))
+    return out
 
 
 def patch_paths(kustomization: dict[str, object]) -> list[str]:
