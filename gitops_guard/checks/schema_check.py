@@ -149,7 +149,7 @@ class SchemaCheck:
                         outcome=Outcome.NOT_CHECKED,
                     )
                 continue
-            queue.append((res, body, hit))
+            queue.append((res, _without_null_fields(body) if hit.from_crd else body, hit))
         try:
             results = _run_engine(settings.schema_engine, queue, settings.cache_dir)
         except ToolError as exc:
@@ -376,6 +376,22 @@ def _repo_crds(resources: Sequence[Resource]) -> tuple[list[RepoCrd], list[Findi
             if s.served:
                 crds.append(RepoCrd(s.group, s.kind, s.version, s.schema, res.path))
     return crds, findings
+
+
+def _without_null_fields(node: Any) -> Any:
+    """``node`` without the fields set to null (``ref:`` with nothing after it), as the API
+    server prunes them from a custom resource before validating (a null list item stays);
+    ``node`` itself when it has none. A field declared nullable loses its null too (the API
+    server keeps it): the same verdict unless the field is also required, which CRDs rarely
+    combine."""
+    if isinstance(node, dict):
+        out = {k: _without_null_fields(v) for k, v in node.items() if v is not None}
+        same = len(out) == len(node) and all(out[k] is node[k] for k in out)
+        return node if same else out
+    if isinstance(node, list):
+        items = [_without_null_fields(item) for item in node]
+        return node if all(new is old for new, old in zip(items, node, strict=True)) else items
+    return node
 
 
 def _without_sops(body: dict[str, Any]) -> dict[str, Any]:

@@ -36,6 +36,9 @@ class SchemaHit(NamedTuple):
     shipped: bool = False
     # For a shipped schema of an earlier release (schemas/earlier), that release.
     release: str = ""
+    # A CRD's schema (in the repository, on the cluster, shipped): the API server prunes a
+    # null field the schema does not declare nullable before it validates.
+    from_crd: bool = False
 
 
 class RepoCrd(NamedTuple):
@@ -95,10 +98,13 @@ class SchemaRegistry:
                 return hit
         crd = self.repo_crds.get((group, version, kind))
         if crd is not None:
-            return SchemaHit(crd.schema, f"CRD in {crd.path}", f"repo:{group}/{version}/{kind}")
+            return SchemaHit(
+                crd.schema, f"CRD in {crd.path}", f"repo:{group}/{version}/{kind}", from_crd=True
+            )
         crd = self.cluster_crds.get((group, version, kind))
         if crd is not None:
-            return SchemaHit(crd.schema, f"CRD served by {crd.path}", f"cluster:{group}/{version}/{kind}")
+            source = f"CRD served by {crd.path}"
+            return SchemaHit(crd.schema, source, f"cluster:{group}/{version}/{kind}", from_crd=True)
         if group:
             shipped = self.shipped_dir / group / f"{kind.lower()}_{version}.json"
             schema = _read_json(shipped)
@@ -113,9 +119,15 @@ class SchemaRegistry:
                     path = chosen.path or shipped
                     source = f"shipped CRD schema {group} ({chosen.origin.label()})"
                     return SchemaHit(
-                        earlier, source, f"shipped:{path}", shipped=True, release=chosen.origin.version
+                        earlier,
+                        source,
+                        f"shipped:{path}",
+                        shipped=True,
+                        release=chosen.origin.version,
+                        from_crd=True,
                     )
-                return SchemaHit(schema, f"shipped CRD schema {group}", f"shipped:{shipped}", shipped=True)
+                source = f"shipped CRD schema {group}"
+                return SchemaHit(schema, source, f"shipped:{shipped}", shipped=True, from_crd=True)
         builtin = self.builtin.get(group, version, kind)
         if builtin is not None:
             major, minor = self.k8s_version

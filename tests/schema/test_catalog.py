@@ -582,3 +582,32 @@ def test_check_reports_stale_files(
     err = capsys.readouterr().err
     assert "stale: schemas/crds/example.com/route_v1.json" in err
     assert "stale: schemas/crds/example.com/gone_v1.json" in err
+
+
+# --------------------------------------------------------------------------- null fields
+
+
+def test_a_null_field_of_a_custom_resource_is_pruned_as_the_api_server_does(tmp_path: Path) -> None:
+    # A Helm template or a hand-edited file leaves `ref:` with nothing after it.
+    repo = (
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: r}\n"
+        "spec:\n  url: https://example.com/app\n  interval: 1m\n  ref:\n"
+    )
+    assert [f for f in check_files(tmp_path / "a", {"repo.yaml": repo}) if f.rule.startswith("schema/")] == []
+    # Pruned, a required field is missing, as the API server then says.
+    no_url = repo.replace("  url: https://example.com/app\n", "  url:\n")
+    found = [(f.rule, f.message) for f in check_files(tmp_path / "b", {"repo.yaml": no_url})]
+    assert found == [("schema/violation", "spec: missing required field 'url'")]
+    # A null list item is not a field: it stays, and is refused.
+    crd = (
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+        "metadata: {name: things.example.com}\nspec:\n  group: example.com\n"
+        "  names: {kind: Thing, plural: things}\n  scope: Namespaced\n  versions:\n"
+        "    - name: v1\n      served: true\n      storage: true\n      schema:\n"
+        "        openAPIV3Schema:\n          type: object\n          properties:\n"
+        "            spec:\n              type: object\n              properties:\n"
+        "                tags: {type: array, items: {type: string}}\n"
+    )
+    thing = "apiVersion: example.com/v1\nkind: Thing\nmetadata: {name: t}\nspec:\n  tags: [a, null]\n"
+    found = [(f.rule, f.message) for f in check_files(tmp_path / "c", {"crd.yaml": crd, "t.yaml": thing})]
+    assert found == [("schema/violation", "spec.tags[1]: expected string, got null")]
