@@ -37,7 +37,8 @@ INCOMPLETE = Rule(
     shipped CRDs, CRDs in the repository) or its apiVersion names a known API
     group: other tools' files of the same shape (a Zarf package, a Score workload)
     are not Kubernetes objects. Items of a `kind: List` are looked at too.
-    Kustomization files, the patches a kustomization lists, Helm charts and values,
+    Kustomization files, the patches a kustomization lists (or that are named as
+    patches and listed by none as a resource), Helm charts and values,
     CI workflows and tool configuration never are.
 
     FAIL:
