@@ -190,7 +190,7 @@ _FILE_SUFFIXES = frozenset(
 
 
 def _keyword(key: str, text: str, cred: str, context: Context) -> Detection | None:
-    if "\n" in text.strip() and key.rpartition(".")[2].lower() in _FILE_SUFFIXES and "." in key:
+    if "." in key and key.rpartition(".")[2].lower() in _FILE_SUFFIXES and "\n" in text.strip():
         # A file's content under its name (cloudnative-pg's `secret.sql: | create table
         # secrets ...`): its lines are candidates of their own, the whole is no credential.
         return None
