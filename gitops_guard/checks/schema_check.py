@@ -7,6 +7,7 @@ are ours in both cases.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -162,7 +163,7 @@ class SchemaCheck:
                 if _templated(body, violation.path):
                     continue
                 said = (
-                    versions.unknown_field(res, violation.message, hit)
+                    versions.release_skew(res, violation.message, hit)
                     if (violation.at_key or violation.unlisted) and hit.shipped
                     else None
                 )
@@ -221,10 +222,9 @@ class _CatalogVersions:
             return f" (schema of {label}, which {deployed[0].path} deploys)"
         return f" (schema of {label}, for the {deployed[0].version} that {deployed[0].path} deploys)"
 
-    def unknown_field(
-        self, res: Resource, message: str, hit: SchemaHit
-    ) -> tuple[str, Severity | None] | None:
-        """None for a schema that is not a catalog one (a GitOps CRD: an error as usual)."""
+    def release_skew(self, res: Resource, message: str, hit: SchemaHit) -> tuple[str, Severity | None] | None:
+        """An unknown field's or an unlisted value's message and severity, naming the release;
+        None for a schema that is not a catalog one (a GitOps CRD: an error as usual)."""
         from gitops_guard.schema import catalog
 
         origin = catalog.origin(res.group, res.kind, res.version)
@@ -385,13 +385,23 @@ def _without_null_fields(node: Any) -> Any:
     server keeps it): the same verdict unless the field is also required, which CRDs rarely
     combine."""
     if isinstance(node, dict):
-        out = {k: _without_null_fields(v) for k, v in node.items() if v is not None}
-        same = len(out) == len(node) and all(out[k] is node[k] for k in out)
-        return node if same else out
+        out: dict[Any, Any] | None = None  # made only at the first change: most bodies have none
+        for i, (key, value) in enumerate(node.items()):
+            new = _PRUNED if value is None else _without_null_fields(value)
+            if new is not value and out is None:
+                out = dict(itertools.islice(node.items(), i))
+            if out is not None and new is not _PRUNED:
+                out[key] = new
+        return node if out is None else out
     if isinstance(node, list):
-        items = [_without_null_fields(item) for item in node]
-        return node if all(new is old for new, old in zip(items, node, strict=True)) else items
+        for i, item in enumerate(node):
+            new = _without_null_fields(item)
+            if new is not item:
+                return [*node[:i], new, *(_without_null_fields(rest) for rest in node[i + 1 :])]
     return node
+
+
+_PRUNED = object()
 
 
 def _without_sops(body: dict[str, Any]) -> dict[str, Any]:

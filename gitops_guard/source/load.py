@@ -114,6 +114,8 @@ def _mark_patches(files: list[SourceFile]) -> None:
 def _named_as_patch(shown: str) -> bool:
     """By the path as the run shows it (from the repository root, as pre-commit passes it):
     the directories above the checkout say nothing about the file."""
+    if "patch" not in shown.lower():  # every manifest of the run is asked
+        return False
     path = PurePosixPath(shown)
     if path.parent.name in ("patches", "patch"):
         return True
